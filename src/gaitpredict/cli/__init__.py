@@ -1,0 +1,35 @@
+"""`gaitpredict` command line: one sub-module per command group."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import GaitDataError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import data
+
+    parser = argparse.ArgumentParser(prog="gaitpredict", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    data.add_parser(sub)
+    for name in ("train", "evaluate"):
+        try:
+            module = __import__(f"gaitpredict.cli.{name}", fromlist=["add_parser"])
+        except ModuleNotFoundError:
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except GaitDataError as exc:
+        print(f"gaitpredict: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gaitpredict: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,67 @@
+"""`gaitpredict data info|plot`: what a dataset holds, and a trial's joint angles drawn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..channels import CHANNELS
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("data", help="inspect datasets and recordings")
+    dsub = p.add_subparsers(dest="data_command", required=True)
+    info = dsub.add_parser("info", help="subjects, trials, frames, rate and channels")
+    info.add_argument(
+        "--data",
+        default=None,
+        help="dataset folder (default: cmu-walking via $GAITPREDICT_DATA/cache)",
+    )
+    info.add_argument("--json", action="store_true", help="print a JSON object")
+    info.set_defaults(func=run_info)
+    plot = dsub.add_parser("plot", help="draw a recording's joint angles over time")
+    plot.add_argument("file", type=Path)
+    plot.add_argument("--format", default=None, help="file format (default: by extension)")
+    plot.add_argument("--out", type=Path, default=None, help="PNG path (default: FILE.png)")
+    plot.set_defaults(func=run_plot)
+
+
+def dataset_summary(dataset) -> dict:
+    channels = [c for c in CHANNELS if all(c in t.channels for t in dataset.trials)]
+    frames = sum(t.n_frames for t in dataset.trials)
+    return {
+        "name": dataset.name,
+        "root": str(dataset.root) if dataset.root else None,
+        "trials": len(dataset.trials),
+        "frames": frames,
+        "seconds": round(frames / dataset.rate_hz, 2),
+        "rate_hz": dataset.rate_hz,
+        "subjects": dataset.subjects,
+        "channels": channels,
+    }
+
+
+def run_info(args) -> int:
+    from ..datasets import load_dataset
+
+    summary = dataset_summary(load_dataset(args.data or "cmu-walking"))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"dataset  {summary['name']}  ({summary['root']})")
+    print(f"trials   {summary['trials']}")
+    print(f"frames   {summary['frames']}  ({summary['seconds']} s at {summary['rate_hz']:g} Hz)")
+    print("subjects " + ", ".join(f"{s} {n}" for s, n in summary["subjects"].items()))
+    print(f"channels ({len(summary['channels'])}) " + " ".join(summary["channels"]))
+    return 0
+
+
+def run_plot(args) -> int:
+    from ..io import read_trial
+    from ..plots import plot_trial
+
+    trial = read_trial(args.file, format=args.format)
+    out = args.out or args.file.with_suffix(".png")
+    plot_trial(trial, out)
+    print(f"wrote {out}")
+    return 0

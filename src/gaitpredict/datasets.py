@@ -1,0 +1,227 @@
+"""Datasets: find, download (verified, atomically) and load collections of trials by subject.
+
+`load_dataset("cmu-walking")` looks for the files, in order, in the explicit `data_dir`, in
+`$GAITPREDICT_DATA` (the set itself or a `cmu_walking/` folder inside it), and in the user
+cache; if they are in none, it downloads them into the cache from their public source.
+`load_dataset(folder)` loads a user's own recordings (one folder per subject, or a
+`subjects.csv` with columns file,subject).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
+from .io import EXTENSIONS, read_trial
+from .trial import Trial
+
+ENV_DATA = "GAITPREDICT_DATA"
+ENV_URL = "GAITPREDICT_DATA_URL"
+CMU_NAME = "cmu-walking"
+CMU_FOLDER = "cmu_walking"
+CMU_SOURCE = (
+    "https://raw.githubusercontent.com/chaneyddtt/"
+    "Convolutional-Sequence-to-Sequence-Model-for-Human-Dynamics/"
+    "f27ccb4ed5b0568cde2b7cf096dd2683c901b4d8/data/cmu_mocap"
+)
+# Data README: `unknown` trials with this mean pelvis height may be S35.
+S35_LOOKALIKE_HEIGHT = (17.8, 18.2)
+CROSS_SUBJECT_TEST_SUBJECTS = ("S35", "S39", "S16", "S08")
+
+
+@dataclass
+class Dataset:
+    """Trials of one rate with their subjects; `rate_hz` is shared by every trial."""
+
+    name: str
+    trials: list[Trial]
+    root: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.trials:
+            raise DatasetNotFoundError(f"dataset {self.name!r} holds no trials")
+        rates = {t.rate_hz for t in self.trials}
+        if len(rates) > 1:
+            by_rate = {r: next(t.trial_id for t in self.trials if t.rate_hz == r) for r in rates}
+            raise RateMismatchError(
+                f"dataset {self.name!r} mixes rates {sorted(rates)} Hz (e.g. {by_rate}); "
+                "resample trials to one rate first (Trial.resample)"
+            )
+
+    @property
+    def rate_hz(self) -> float:
+        return self.trials[0].rate_hz
+
+    @property
+    def subjects(self) -> dict[str, int]:
+        """Subject -> number of trials, most trials first."""
+        return dict(Counter(t.subject for t in self.trials).most_common())
+
+    def trials_of(self, subject: str) -> list[Trial]:
+        return [t for t in self.trials if t.subject == subject]
+
+    def may_be(self, trial: Trial, subject: str) -> bool:
+        """True if an `unknown` trial might belong to `subject` (the data README's rule)."""
+        if trial.subject != "unknown" or subject != "S35" or self.name != CMU_NAME:
+            return False
+        lo, hi = S35_LOOKALIKE_HEIGHT
+        return lo <= trial.meta.get("pelvis_height", float("nan")) <= hi
+
+
+def _manifest() -> list[dict]:
+    text = resources.files("gaitpredict").joinpath("data/cmu_walking.csv").read_text()
+    return list(csv.DictReader(text.splitlines()))
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _complete(folder: Path, manifest) -> bool:
+    return all((folder / row["file"]).is_file() for row in manifest)
+
+
+def _candidates(data_dir) -> list[tuple[str, Path]]:
+    if data_dir is not None:
+        return [("data_dir", Path(data_dir))]
+    out = []
+    if os.environ.get(ENV_DATA):
+        env = Path(os.environ[ENV_DATA])
+        out += [(f"${ENV_DATA}", env), (f"${ENV_DATA}", env / CMU_FOLDER)]
+    return out
+
+
+def cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("gaitpredict")) / CMU_FOLDER
+
+
+def find_cmu_walking(data_dir=None, download: bool = True) -> Path:
+    """The folder holding all 64 CMU walking files, downloading them if needed."""
+    manifest = _manifest()
+    for _origin, folder in _candidates(data_dir):
+        if _complete(folder, manifest):
+            return folder
+    if data_dir is not None:
+        missing = [r["file"] for r in manifest if not (Path(data_dir) / r["file"]).is_file()]
+        raise DatasetNotFoundError(
+            f"{data_dir}: not the CMU walking set; {len(missing)} of {len(manifest)} files "
+            f"missing (first: {missing[0]})"
+        )
+    cache = cache_dir()
+    if _complete(cache, manifest):
+        return cache
+    if not download:
+        raise DatasetNotFoundError(f"CMU walking set not found; set ${ENV_DATA} or pass data_dir")
+    download_cmu_walking(cache, manifest)
+    return cache
+
+
+def download_cmu_walking(dest: Path, manifest=None, base_url: str | None = None) -> None:
+    """Fetch every manifest file into `dest`, verifying sha256; never leaves a half file."""
+    manifest = manifest or _manifest()
+    base_url = base_url or os.environ.get(ENV_URL) or CMU_SOURCE
+    todo = [r for r in manifest if not (dest / r["file"]).is_file()]
+    for row in tqdm(todo, desc="downloading CMU walking", unit="file", disable=not todo):
+        target = dest / row["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        url = f"{base_url.rstrip('/')}/{row['file']}"
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                payload = resp.read()
+        except (urllib.error.URLError, OSError) as exc:
+            raise DatasetNotFoundError(
+                f"could not download {url} ({exc}); you seem to be offline. Put the CMU walking "
+                f"files in a folder and point ${ENV_DATA} at it, or pass --data DIR"
+            ) from None
+        actual = hashlib.sha256(payload).hexdigest()
+        if actual != row["sha256"]:
+            raise ChecksumError(
+                f"{url}: sha256 {actual}, expected {row['sha256']} (the file was not saved)"
+            )
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, target)
+
+
+def load_cmu_walking(data_dir=None, verify: bool = True) -> Dataset:
+    folder = find_cmu_walking(data_dir)
+    trials = []
+    for row in _manifest():
+        path = folder / row["file"]
+        if verify and sha256_of(path) != row["sha256"]:
+            raise ChecksumError(f"{path}: sha256 {sha256_of(path)}, expected {row['sha256']}")
+        trial_id = row["file"].removesuffix(".txt")
+        trials.append(read_trial(path, format="cmu", subject=row["subject"], trial_id=trial_id))
+    return Dataset(CMU_NAME, trials, root=folder)
+
+
+def load_folder(folder, subjects_csv: str = "subjects.csv", **read_options) -> Dataset:
+    """A user's recordings: subjects from `subjects.csv` (file,subject) or the first folder."""
+    folder = Path(folder)
+    table = {}
+    if (folder / subjects_csv).is_file():
+        with open(folder / subjects_csv, newline="") as fh:
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                if not row.get("file") or not row.get("subject"):
+                    raise GaitDataError(
+                        f"{folder / subjects_csv}, line {i}: expected columns file,subject"
+                    )
+                table[row["file"]] = row["subject"]
+    paths = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in EXTENSIONS and p.name != subjects_csv
+    )
+    if not paths:
+        raise DatasetNotFoundError(f"{folder}: no recordings with extensions {sorted(EXTENSIONS)}")
+    trials = []
+    for p in paths:
+        rel = p.relative_to(folder).as_posix()
+        if table:
+            if rel not in table:
+                continue
+            subject = table[rel]
+        else:
+            subject = rel.split("/")[0] if "/" in rel else "unknown"
+        trial = read_trial(p, **read_options)
+        trials.append(_with_subject(trial, subject, rel))
+    return Dataset(folder.name, trials, root=folder)
+
+
+def _with_subject(trial: Trial, subject: str, trial_id: str) -> Trial:
+    from dataclasses import replace
+
+    return replace(trial, subject=subject, trial_id=trial_id)
+
+
+def load_dataset(name_or_path=CMU_NAME, data_dir=None, **options) -> Dataset:
+    """Load a named dataset ('cmu-walking') or a folder of recordings.
+
+    A folder that holds the CMU walking files is recognised as the CMU set, so that
+    `--data ../shared/data/cmu_walking` gets its subjects from the manifest.
+    """
+    if name_or_path == CMU_NAME:
+        return load_cmu_walking(data_dir)
+    folder = Path(name_or_path)
+    if _complete(folder, _manifest()):
+        return load_cmu_walking(folder)
+    return load_folder(folder, **options)

@@ -1,0 +1,86 @@
+"""Shared helpers for text readers: safe reading and numeric parsing with located errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FileFormatError
+
+
+def read_text(path: Path, what: str) -> str:
+    """A file's text; empty or binary files raise FileFormatError naming the file."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(f"{path}: no such file") from None
+    if not raw.strip():
+        raise FileFormatError(f"{path}: file is empty; expected {what}")
+    if b"\x00" in raw[:4096]:
+        raise FileFormatError(f"{path}: binary data where {what} was expected")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
+            raise FileFormatError(f"{path}: not a text file; expected {what}") from None
+
+
+def parse_table(
+    path: Path, lines: list[str], first_line_no: int, n_cols: int | None, sep: str | None
+) -> np.ndarray:
+    """Parse numeric rows in one vectorised call; on failure, locate the bad line and value.
+
+    `first_line_no` is the 1-based file line of lines[0]; `sep=None` means whitespace.
+    """
+    lines = [ln for ln in lines if ln.strip()]
+    if not lines:
+        raise FileFormatError(f"{path}: no data rows after line {first_line_no - 1}")
+    try:
+        frame = pd.read_csv(
+            io.StringIO("\n".join(lines)),
+            sep=sep or r"\s+",
+            header=None,
+            dtype=np.float64,
+            engine="c" if sep else "python",
+        )
+        arr = frame.to_numpy()
+        # pandas pads short rows with NaN: only trust NaNs that the file itself wrote
+        padded = np.isnan(arr).any() and _locate_bad_row(
+            path, lines, first_line_no, n_cols, sep, check_only=True
+        )
+        if (n_cols is None or arr.shape[1] == n_cols) and not padded:
+            return arr
+    except (ValueError, pd.errors.ParserError):
+        pass
+    _locate_bad_row(path, lines, first_line_no, n_cols, sep)
+    raise FileFormatError(f"{path}: could not parse the numeric table")  # pragma: no cover
+
+
+def _locate_bad_row(path, lines, first_line_no, n_cols, sep, check_only=False) -> bool:
+    """Raise FileFormatError at the first malformed row; with check_only, return True instead."""
+    expected = n_cols if n_cols is not None else len(lines[0].split(sep))
+    for i, ln in enumerate(lines):
+        fields = ln.strip().split(sep)
+        if len(fields) != expected:
+            if check_only:
+                return True
+            raise FileFormatError(
+                f"{path}, line {first_line_no + i}: {len(fields)} values, expected {expected}"
+                + (" (truncated file?)" if i == len(lines) - 1 else "")
+            )
+        for j, f in enumerate(fields):
+            try:
+                float(f)
+            except ValueError:
+                if check_only:
+                    return True
+                raise FileFormatError(
+                    f"{path}, line {first_line_no + i}, column {j + 1}: non-numeric value "
+                    f"{f.strip()[:20]!r}"
+                ) from None
+    return False

@@ -1,0 +1,108 @@
+"""Generic CSV of joint angles: a time (s) or frame column plus named columns and a mapping.
+
+`read_csv_angles(path, mapping={"RKnee": "r_knee_flex", ...}, rate_hz=None)`; without
+`mapping`, columns already named like catalog channels are taken. The rate comes from the
+time column (which must be evenly spaced) or from `rate_hz` with a frame column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..channels import CHANNELS
+from ..errors import ChannelError, FileFormatError, GaitDataError
+from ..trial import Trial
+from ._text import read_text
+
+TIME_COLUMNS = ("time", "time_s", "t")
+FRAME_COLUMNS = ("frame", "frames")
+
+
+def rate_from_times(path, time_s: np.ndarray, first_line: int) -> float:
+    """Sampling rate from a time column; uneven spacing is an error naming the line."""
+    if time_s.size < 2:
+        raise FileFormatError(f"{path}: need at least two frames to know the rate")
+    dt = np.diff(time_s)
+    period = float(np.median(dt))
+    if not period > 0:
+        raise FileFormatError(f"{path}: time column does not increase")
+    off = np.flatnonzero(np.abs(dt - period) > 0.01 * period)
+    if off.size:
+        k = int(off[0]) + 1
+        raise FileFormatError(
+            f"{path}, line {first_line + k}: time {time_s[k]:.6g} s breaks the "
+            f"even spacing of {period:.6g} s (a dropped or repeated frame?)"
+        )
+    rate = 1.0 / period
+    return float(round(rate)) if abs(rate - round(rate)) < 1e-3 * rate else rate
+
+
+def frame_from_columns(
+    path,
+    frame: pd.DataFrame,
+    mapping: dict[str, str],
+    first_line: int,
+    rate_hz: float | None,
+    signs: dict[str, float] | None = None,
+):
+    """(angles, channel names, rate) from a parsed table, a column->channel map and signs."""
+    lower = {c.lower().strip(): c for c in frame.columns}
+    time_col = next((lower[c] for c in TIME_COLUMNS if c in lower), None)
+    if rate_hz is None:
+        if time_col is None:
+            raise FileFormatError(
+                f"{path}: no time column ({', '.join(TIME_COLUMNS)}) and no rate_hz given"
+            )
+        rate_hz = rate_from_times(path, frame[time_col].to_numpy(float), first_line)
+    unknown = sorted(set(mapping.values()) - set(CHANNELS))
+    if unknown:
+        raise ChannelError(f"{path}: mapping names unknown channels {unknown}")
+    absent = [c for c in mapping if c not in frame.columns]
+    if absent:
+        raise ChannelError(
+            f"{path}: mapped column(s) {absent} not in the file (it has "
+            f"{list(frame.columns)[:12]}...)"
+        )
+    if not mapping:
+        raise ChannelError(f"{path}: no column maps to a catalog channel; pass mapping={{...}}")
+    cols, names = [], []
+    for col, ch in mapping.items():
+        values = pd.to_numeric(frame[col], errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(np.isnan(values) & frame[col].notna().to_numpy())
+        if bad.size:
+            raise FileFormatError(
+                f"{path}, line {first_line + int(bad[0])}, column {col!r}: "
+                f"non-numeric value {frame[col].iloc[int(bad[0])]!r}"
+            )
+        cols.append(values * (signs or {}).get(col, 1.0))
+        names.append(ch)
+    return np.stack(cols, axis=1), names, rate_hz
+
+
+def read_csv_angles(
+    path,
+    mapping: dict[str, str] | None = None,
+    rate_hz: float | None = None,
+    subject: str = "unknown",
+    trial_id: str | None = None,
+) -> Trial:
+    path = Path(path)
+    read_text(path, "a CSV table with a header row")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise FileFormatError(f"{path}: not a readable CSV table ({exc})") from None
+    if frame.shape[0] == 0:
+        raise FileFormatError(f"{path}: header row but no data rows")
+    if mapping is None:
+        mapping = {c: c for c in frame.columns if c in CHANNELS}
+    try:
+        angles, names, rate = frame_from_columns(path, frame, mapping, 2, rate_hz)
+    except KeyError as exc:  # pragma: no cover - guarded above
+        raise GaitDataError(f"{path}: {exc}") from None
+    return Trial(
+        angles, tuple(names), rate, subject=subject, trial_id=trial_id or path.stem, source=path
+    ).catalog_order()

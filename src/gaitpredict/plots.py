@@ -1,0 +1,73 @@
+"""Figures: a trial's joint angles, loss curves, predicted vs true, error vs horizon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .channels import JOINT_DOFS  # noqa: E402
+
+
+def plot_trial(trial, out: Path) -> Path:
+    """One panel per joint (legs and arms), both sides, all degrees of freedom, over time."""
+    joints = ["hip", "knee", "ankle", "shoulder", "elbow"]
+    fig, axes = plt.subplots(len(joints), 1, figsize=(10, 2.1 * len(joints)), sharex=True)
+    t = trial.time_s
+    for ax, joint in zip(axes, joints, strict=True):
+        for side, style in (("r", "-"), ("l", "--")):
+            for k, dof in enumerate(JOINT_DOFS[joint]):
+                ch = f"{side}_{joint}_{dof}"
+                if ch in trial.channels:
+                    ax.plot(t, trial[ch], style, color=f"C{k}", lw=1.2, label=ch)
+        ax.set_ylabel(f"{joint} (deg)")
+        ax.legend(fontsize=7, ncol=3, loc="upper right")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("time (s)")
+    fig.suptitle(
+        f"{trial.trial_id} ({trial.subject}, {trial.rate_hz:g} Hz): right solid, left dashed"
+    )
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return Path(out)
+
+
+def plot_losses(epochs, train, val, out: Path, title: str = "") -> Path:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, train, label="train")
+    ax.plot(epochs, val, label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (normalised units)")
+    ax.set_yscale("log")
+    ax.set_title(title or "loss")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return Path(out)
+
+
+def plot_predictions(
+    time_s, truth_deg, series: dict, out: Path, title: str = "", seconds: float = 6.0
+) -> Path:
+    """Truth and one or more predictions over the first `seconds` of a test trial."""
+    n = int(np.searchsorted(time_s, time_s[0] + seconds))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(time_s[:n], truth_deg[:n], color="k", lw=2, label="true")
+    for k, (name, pred) in enumerate(series.items()):
+        ax.plot(time_s[:n], pred[:n], lw=1.2, color=f"C{k}", label=name)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("angle (deg)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return Path(out)

@@ -1,0 +1,39 @@
+"""Shared fixtures: the real data sets in ../shared/data, skipped with a reason when absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+CMU_DIR = SHARED / "cmu_walking"
+MCGILL_DIR = SHARED / "mcgill_walking"
+OPENCAP_DIR = SHARED / "opencap_walking"
+C3D_DIR = SHARED / "c3d_samples"
+
+
+def need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"real data not found at {path} (the ../shared checkout is absent)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cmu_dir() -> Path:
+    return need(CMU_DIR)
+
+
+@pytest.fixture(scope="session")
+def cmu(cmu_dir):
+    from gaitpredict.datasets import load_dataset
+
+    return load_dataset(cmu_dir)
+
+
+@pytest.fixture(scope="session")
+def walking_1(cmu_dir):
+    from gaitpredict.io import read_trial
+
+    return read_trial(cmu_dir / "test/walking/walking_1.txt")
