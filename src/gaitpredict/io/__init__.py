@@ -29,6 +29,16 @@ EXTENSIONS = {
     ".csv": "csv",
 }
 FORMATS = sorted(set(EXTENSIONS.values()))
+NOT_RECORDINGS = {"manifest.csv", "subjects.csv", "readme.txt"}
+
+
+def recordings_in(folder) -> list[Path]:
+    """Recording files below a folder (by extension), leaving out manifests and tables."""
+    return sorted(
+        p
+        for p in Path(folder).rglob("*")
+        if p.is_file() and p.suffix.lower() in EXTENSIONS and p.name.lower() not in NOT_RECORDINGS
+    )
 
 
 def detect_format(path) -> str:

@@ -1,0 +1,25 @@
+"""gaitpredict: predict knee and ankle angles 50-200 ms ahead from limb motion."""
+
+__version__ = "0.1.0"
+
+__all__ = ["Trial", "load_dataset", "read_trial", "load_predictor", "__version__"]
+
+
+def __getattr__(name):
+    if name == "Trial":
+        from .trial import Trial
+
+        return Trial
+    if name == "load_dataset":
+        from .datasets import load_dataset
+
+        return load_dataset
+    if name == "read_trial":
+        from .io import read_trial
+
+        return read_trial
+    if name == "load_predictor":
+        from .predictor import load_predictor
+
+        return load_predictor
+    raise AttributeError(name)

@@ -1,0 +1,96 @@
+"""`gaitpredict train`: one model, one split, one run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train one model (or fit a baseline) and evaluate it")
+    p.add_argument("--model", required=True, help="a registered model (see --list-models)")
+    p.add_argument(
+        "--attention",
+        choices=["before", "after"],
+        default=None,
+        help="attn-cnn-lstm: attention before or after the LSTM (default after)",
+    )
+    p.add_argument(
+        "--inputs",
+        default="arms+legs",
+        help="input set (right-leg, legs, arms+legs, knee+ankle, knee+hip, "
+        "knee+opposite-knee) or a comma list of channels/joints",
+    )
+    p.add_argument("--target", default="r_knee_flex")
+    p.add_argument("--horizon-ms", type=float, default=100.0)
+    p.add_argument("--window-ms", type=float, default=500.0)
+    split = p.add_mutually_exclusive_group(required=True)
+    split.add_argument("--test-subject", help="leave this subject out for testing")
+    split.add_argument("--split", choices=["within-subject"], help="chronological split")
+    p.add_argument("--max-epochs", type=int, default=300)
+    p.add_argument("--patience", type=int, default=20)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--dropout", type=float, default=None)
+    p.add_argument("--input-mode", choices=["absolute", "relative"], default=None)
+    p.add_argument("--target-mode", choices=["absolute", "delta"], default=None)
+    p.add_argument("--mirror", action="store_true", help="add left/right mirrored trials")
+    p.add_argument(
+        "--multi-horizon", action="store_true", help="predict every frame from 1 to the horizon"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--data", default=None, help="dataset folder (default: cmu-walking)")
+    p.add_argument("--out", type=Path, required=True, help="run folder to write")
+    p.set_defaults(func=run)
+
+
+def model_config_from(args) -> dict:
+    cfg = {}
+    for key in ("attention", "dropout", "input_mode", "target_mode"):
+        value = getattr(args, key)
+        if value is not None:
+            cfg[key] = value
+    return cfg
+
+
+def run(args) -> int:
+    import json
+
+    from ..datasets import load_dataset
+    from ..experiment import RunConfig, run_experiment
+    from ..training import TrainConfig
+
+    dataset = load_dataset(args.data or "cmu-walking")
+    cfg = RunConfig(
+        model=args.model,
+        model_config=model_config_from(args),
+        inputs=args.inputs,
+        target=args.target,
+        window_ms=args.window_ms,
+        horizon_ms=args.horizon_ms,
+        split="within-subject" if args.split else "loso",
+        test_subject=args.test_subject,
+        multi_horizon=args.multi_horizon,
+        train=TrainConfig(
+            max_epochs=args.max_epochs,
+            patience=args.patience,
+            weight_decay=args.weight_decay,
+            mirror=args.mirror,
+            seed=args.seed,
+            threads=args.threads,
+        ),
+    )
+    metrics = run_experiment(dataset, cfg, args.out)
+    keys = (
+        "model",
+        "test_subject",
+        "rmse_deg",
+        "mae_deg",
+        "n_train_windows",
+        "n_test_windows",
+        "epochs_run",
+        "train_seconds",
+        "interrupted",
+    )
+    print(json.dumps({k: metrics[k] for k in keys}, indent=2))
+    print(f"wrote {args.out}/ (config.json, model.pt, metrics.json, predictions.csv/png)")
+    return 130 if metrics["interrupted"] else 0

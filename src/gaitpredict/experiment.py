@@ -1,0 +1,188 @@
+"""One run, end to end: split -> windows -> model -> training -> test metrics -> run folder.
+
+`run_experiment(dataset, RunConfig, out_dir)` is a pure function of its config (and seed):
+it writes config.json, model.pt (saved at each improvement), metrics.json, loss.csv/png
+(networks) and predictions.csv/png into `out_dir`, and returns the metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .checkpoint import save_checkpoint
+from .datasets import Dataset
+from .errors import GaitDataError
+from .metrics import error_table
+from .models import create_model
+from .splits import carve_validation, leave_one_subject_out, within_subject
+from .training import TrainConfig, fit_normalisation, seed_everything, train
+from .windows import Windows, WindowSpec
+
+
+@dataclass
+class RunConfig:
+    model: str = "attn-cnn-lstm"
+    model_config: dict = field(default_factory=dict)
+    inputs: str = "arms+legs"
+    target: str = "r_knee_flex"
+    window_ms: float = 500.0
+    horizon_ms: float = 100.0
+    split: str = "loso"
+    test_subject: str | None = "S35"
+    multi_horizon: bool = False
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        return cls(**{**d, "train": TrainConfig(**d.get("train", {}))})
+
+
+def make_split(dataset: Dataset, cfg: RunConfig):
+    if cfg.split == "loso":
+        if not cfg.test_subject:
+            raise GaitDataError("leave-one-subject-out needs a test subject (--test-subject)")
+        return leave_one_subject_out(dataset, cfg.test_subject)
+    if cfg.split == "within-subject":
+        return within_subject(dataset)
+    raise GaitDataError(f"unknown split {cfg.split!r}; expected loso or within-subject")
+
+
+def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    preds, truths = [], []
+    with torch.no_grad():
+        for s in range(0, len(windows), chunk):
+            x, y = windows.batch(torch.arange(s, min(s + chunk, len(windows))))
+            preds.append(model(x).numpy())
+            truths.append(y.numpy())
+    return np.concatenate(preds), np.concatenate(truths)
+
+
+def build_windows(dataset: Dataset, cfg: RunConfig):
+    spec = WindowSpec.create(
+        cfg.inputs, cfg.target, cfg.window_ms, cfg.horizon_ms, dataset.rate_hz, cfg.multi_horizon
+    )
+    split = make_split(dataset, cfg)
+    fit, val = carve_validation(split.train, cfg.train.val_fraction, cfg.train.seed)
+    if cfg.train.mirror:
+        fit = fit + [t.mirror() for t in fit]
+    return spec, split, Windows(fit, spec), Windows(val, spec), Windows(split.test, spec)
+
+
+def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    seed_everything(cfg.train.seed, cfg.train.deterministic, cfg.train.threads)
+    spec, split, train_w, val_w, test_w = build_windows(dataset, cfg)
+    _write_json(
+        out / "config.json",
+        {
+            **cfg.to_dict(),
+            "spec": spec.to_dict(),
+            "data": str(dataset.root),
+            "split": split.name,
+            "dropped_from_training": split.dropped,
+        },
+    )
+    model = create_model(cfg.model, spec, **cfg.model_config)
+    start = time.perf_counter()
+    history = None
+
+    def save(m, extra=None):
+        save_checkpoint(
+            out / "model.pt", m, cfg.model, cfg.model_config, spec, cfg.train.to_dict(), extra
+        )
+
+    if getattr(model, "trainable", False):
+        fit_normalisation(model, train_w, cfg.train.norm_sample, cfg.train.seed)
+
+        def on_epoch(m, h, improved):
+            if improved:
+                save(m, {"epoch": h.best_epoch})
+
+        history = train(model, train_w, val_w, cfg.train, on_epoch=on_epoch)
+        _write_losses(out, history, cfg.model)
+    elif hasattr(model, "fit"):
+        model.fit(*train_w.all(), *val_w.all())
+    train_seconds = time.perf_counter() - start
+    pred, truth = predict_all(model, test_w)
+    subjects = [test_w.trials[k].subject for k in test_w.owner]
+    metrics = {
+        "model": cfg.model,
+        "attention": cfg.model_config.get("attention"),
+        "inputs": cfg.inputs,
+        "target": list(spec.target),
+        "horizon_ms": cfg.horizon_ms,
+        "window_ms": cfg.window_ms,
+        "split": split.name,
+        "test_subject": split.test_subject,
+        "seed": cfg.train.seed,
+        **error_table(pred, truth, spec, subjects),
+        "n_train_windows": len(train_w),
+        "n_val_windows": len(val_w),
+        "n_test_windows": len(test_w),
+        "epochs_run": history.epochs_run if history else 0,
+        "best_epoch": history.best_epoch if history else 0,
+        "interrupted": bool(history and history.interrupted),
+        "train_seconds": round(train_seconds, 3),
+    }
+    save(model, {"metrics": metrics})
+    _write_predictions(out, test_w, pred, truth, spec, cfg.model)
+    _write_json(out / "metrics.json", metrics)
+    return metrics
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def _write_losses(out: Path, history, name: str) -> None:
+    from .plots import plot_losses
+
+    epochs = np.arange(1, history.epochs_run + 1)
+    pd.DataFrame(
+        {"epoch": epochs, "train_loss": history.train_loss, "val_loss": history.val_loss}
+    ).to_csv(out / "loss.csv", index=False)
+    plot_losses(
+        epochs,
+        history.train_loss,
+        history.val_loss,
+        out / "loss.png",
+        f"{name}: best epoch {history.best_epoch}",
+    )
+
+
+def _write_predictions(out: Path, windows: Windows, pred, truth, spec, name: str) -> None:
+    from .plots import plot_predictions
+
+    frames = windows.frame_of(np.arange(len(windows))) + spec.horizon_frames
+    k = spec.n_outputs - len(spec.target)  # last horizon step, first target
+    table = pd.DataFrame(
+        {
+            "trial": [windows.trials[i].trial_id for i in windows.owner],
+            "time_s": frames / spec.rate_hz,
+            "truth_deg": truth[:, k],
+            "prediction_deg": pred[:, k],
+        }
+    )
+    table.to_csv(out / "predictions.csv", index=False)
+    first = table[table.trial == table.trial.iloc[0]]
+    plot_predictions(
+        first.time_s.to_numpy(),
+        first.truth_deg.to_numpy(),
+        {name: first.prediction_deg.to_numpy()},
+        out / "predictions.png",
+        f"{spec.target[0]} {spec.horizon_ms:g} ms ahead, {first.trial.iloc[0]}",
+    )

@@ -1,0 +1,35 @@
+"""`cnn`: Conv1d over time with tanh, MaxPool, a fully connected layer, dense output."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from . import register_model
+from .config import NetConfig
+from .gaitnet import GaitNet
+
+
+class CNN(nn.Module):
+    def __init__(self, n_in: int, n_out: int, window: int, cfg: NetConfig):
+        super().__init__()
+        self.conv = nn.Conv1d(n_in, cfg.conv_filters, cfg.kernel_size, padding="same")
+        self.pool = nn.MaxPool1d(cfg.pool)
+        flat = cfg.conv_filters * (window // cfg.pool)
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            nn.Dropout(cfg.dropout),
+            nn.Linear(flat, cfg.dense_hidden),
+            nn.Tanh(),
+            nn.Linear(cfg.dense_hidden, n_out),
+        )
+
+    def forward(self, x, return_attention=False):
+        h = self.pool(self.conv(x.transpose(1, 2)).tanh())  # (B, C, W) -> (B, F, W/pool)
+        out = self.head(h)
+        return (out, None) if return_attention else out
+
+
+@register_model("cnn")
+def build(spec, **kwargs):
+    cfg = NetConfig.from_kwargs(**kwargs)
+    return GaitNet(CNN(len(spec.inputs), spec.n_outputs, spec.window_frames, cfg), spec, cfg)

@@ -1,0 +1,102 @@
+"""Train/test splits made BEFORE windowing: by subject, by time within subject, or by file.
+
+Leave-one-subject-out keeps every frame of the test subject out of training and validation,
+and follows the CMU data README: `unknown` trials train only, and those that may be S35
+are dropped when S35 is tested. Validation is carved from training as whole trials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .datasets import Dataset
+from .errors import GaitDataError
+from .trial import Trial
+
+
+@dataclass
+class Split:
+    name: str
+    train: list[Trial]
+    test: list[Trial]
+    dropped: list[str] = field(default_factory=list)
+    test_subject: str | None = None
+
+
+def leave_one_subject_out(dataset: Dataset, test_subject: str) -> Split:
+    if test_subject not in dataset.subjects:
+        raise GaitDataError(
+            f"subject {test_subject!r} not in the dataset; it has {sorted(dataset.subjects)}"
+        )
+    if test_subject == "unknown":
+        raise GaitDataError("'unknown' mixes several subjects and cannot be a test subject")
+    test = dataset.trials_of(test_subject)
+    train, dropped = [], []
+    for t in dataset.trials:
+        if t.subject == test_subject:
+            continue
+        if dataset.may_be(t, test_subject):
+            dropped.append(t.trial_id)
+            continue
+        train.append(t)
+    return Split(f"loso-{test_subject}", train, test, dropped, test_subject)
+
+
+def within_subject(dataset: Dataset, test_fraction: float = 0.25) -> Split:
+    """For each known subject, its first recordings (in time) train and its last test.
+
+    Trials are in recording order as listed; a subject with one trial is split in time
+    inside that trial. `unknown` trials only train.
+    """
+    train, test = [], []
+    for subject in dataset.subjects:
+        trials = dataset.trials_of(subject)
+        if subject == "unknown":
+            train += trials
+            continue
+        total = sum(t.n_frames for t in trials)
+        cut = (1 - test_fraction) * total
+        seen = 0
+        for t in trials:
+            if seen + t.n_frames <= cut:
+                train.append(t)
+            elif seen >= cut:
+                test.append(t)
+            else:
+                k = int(cut - seen)
+                train.append(t.slice_frames(0, k))
+                test.append(t.slice_frames(k, t.n_frames))
+            seen += t.n_frames
+    return Split("within-subject", train, test)
+
+
+def by_files(dataset: Dataset, train_ids, test_ids) -> Split:
+    ids = {t.trial_id: t for t in dataset.trials}
+    unknown = [i for i in list(train_ids) + list(test_ids) if i not in ids]
+    if unknown:
+        raise GaitDataError(f"trials not in the dataset: {unknown[:5]}")
+    overlap = set(train_ids) & set(test_ids)
+    if overlap:
+        raise GaitDataError(f"trials in both train and test: {sorted(overlap)[:5]}")
+    return Split("files", [ids[i] for i in train_ids], [ids[i] for i in test_ids])
+
+
+def carve_validation(
+    train: list[Trial], fraction: float = 0.15, seed: int = 0
+) -> tuple[list[Trial], list[Trial]]:
+    """Whole trials (about `fraction` of the frames) moved from training to validation."""
+    if len(train) < 2:
+        raise GaitDataError("need at least two training trials to carve a validation set")
+    order = np.random.default_rng(seed).permutation(len(train))
+    total, val_idx, seen = sum(t.n_frames for t in train), set(), 0
+    for i in order:
+        if seen >= fraction * total:
+            break
+        val_idx.add(int(i))
+        seen += train[i].n_frames
+    return (
+        [t for i, t in enumerate(train) if i not in val_idx],
+        [t for i, t in enumerate(train) if i in val_idx],
+    )

@@ -1,0 +1,135 @@
+"""A minimal trainer: MSE on normalised targets, Adam, early stopping, progress, interrupts."""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+
+@dataclass
+class TrainConfig:
+    """Training settings; the paper's are Adam, MSE, batch 128 and 300 epochs."""
+
+    max_epochs: int = 300
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int = 20
+    mirror: bool = False
+    seed: int = 0
+    deterministic: bool = True
+    threads: int | None = None
+    val_fraction: float = 0.15
+    norm_sample: int = 20000
+    progress: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class History:
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.train_loss)
+
+
+def seed_everything(seed: int, deterministic: bool = True, threads: int | None = None) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if threads:
+        torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(deterministic, warn_only=True)
+
+
+def _scale(model) -> torch.Tensor:
+    return getattr(model, "out_std", torch.ones(1))
+
+
+@torch.no_grad()
+def evaluate_loss(model, windows, chunk: int = 4096) -> float:
+    model.eval()
+    total, n = 0.0, 0
+    for start in range(0, len(windows), chunk):
+        x, y = windows.batch(torch.arange(start, min(start + chunk, len(windows))))
+        total += float((((model(x) - y) / _scale(model)) ** 2).sum())
+        n += y.numel()
+    return total / max(n, 1)
+
+
+def fit_normalisation(model, windows, sample: int, seed: int) -> None:
+    if hasattr(model, "fit_normalisation"):
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.randperm(len(windows), generator=g)[:sample]
+        model.fit_normalisation(*windows.batch(idx))
+
+
+def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None) -> History:
+    """Train in place; the best weights (lowest validation loss) are restored at the end.
+
+    `on_epoch(model, history, improved)` runs after every epoch (e.g. to save a checkpoint).
+    Ctrl-C stops training cleanly: the best weights so far are kept and `interrupted` set.
+    """
+    history = History()
+    start = time.perf_counter()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    g = torch.Generator().manual_seed(cfg.seed)
+    best_loss, best_state, stale = float("inf"), None, 0
+    bar = tqdm(range(cfg.max_epochs), desc="epochs", disable=not cfg.progress, leave=False)
+    try:
+        for epoch in bar:
+            model.train()
+            order = torch.randperm(len(train_windows), generator=g)
+            total, count = 0.0, 0
+            for i in range(0, len(order), cfg.batch_size):
+                x, y = train_windows.batch(order[i : i + cfg.batch_size])
+                loss = (((model(x) - y) / _scale(model)) ** 2).mean()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * len(y)
+                count += len(y)
+            history.train_loss.append(total / count)
+            history.val_loss.append(evaluate_loss(model, val_windows))
+            improved = history.val_loss[-1] < best_loss
+            if improved:
+                best_loss, best_state, stale = history.val_loss[-1], _copy(model), 0
+                history.best_epoch = epoch + 1
+            else:
+                stale += 1
+            bar.set_postfix(
+                train=f"{history.train_loss[-1]:.4f}",
+                val=f"{history.val_loss[-1]:.4f}",
+                best=history.best_epoch,
+            )
+            history.seconds = time.perf_counter() - start
+            if on_epoch:
+                on_epoch(model, history, improved)
+            if stale >= cfg.patience:
+                break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    history.seconds = time.perf_counter() - start
+    model.eval()
+    return history
+
+
+def _copy(model) -> dict:
+    return copy.deepcopy(model.state_dict())

@@ -1,0 +1,133 @@
+"""Checkpoints reload identically in a fresh process; the train/evaluate commands work."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from gaitpredict.checkpoint import load_checkpoint, save_checkpoint
+from gaitpredict.cli import main
+from gaitpredict.errors import ChannelError, GaitDataError, RateMismatchError
+from gaitpredict.models import create_model
+from gaitpredict.predictor import Predictor, load_predictor
+from gaitpredict.windows import WindowSpec
+
+
+@pytest.fixture(scope="module")
+def trained_run(cmu_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    code = main(
+        [
+            "train",
+            "--model",
+            "attn-cnn-lstm",
+            "--inputs",
+            "legs",
+            "--test-subject",
+            "S08",
+            "--max-epochs",
+            "2",
+            "--window-ms",
+            "250",
+            "--data",
+            str(cmu_dir),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    return out
+
+
+def test_train_writes_the_run_folder(trained_run):
+    for name in (
+        "config.json",
+        "model.pt",
+        "metrics.json",
+        "loss.csv",
+        "loss.png",
+        "predictions.csv",
+        "predictions.png",
+    ):
+        assert (trained_run / name).is_file(), name
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert metrics["test_subject"] == "S08" and metrics["epochs_run"] == 2
+    assert 0 < metrics["rmse_deg"] < 30 and metrics["n_test_windows"] > 1000
+    config = json.loads((trained_run / "config.json").read_text())
+    assert config["spec"]["inputs"][0] == "l_hip_flex" and config["horizon_ms"] == 100
+
+
+def test_checkpoint_predicts_identically_in_a_fresh_process(trained_run, walking_1):
+    pred = load_predictor(trained_run / "model.pt").predict(walking_1)
+    np.save(
+        trained_run / "angles.npy",
+        walking_1.select(load_predictor(trained_run / "model.pt").channels).angles_deg,
+    )
+    script = (
+        "import numpy as np, sys; from gaitpredict import load_predictor; "
+        f"p = load_predictor(r'{trained_run / 'model.pt'}'); "
+        f"np.save(r'{trained_run / 'fresh.npy'}', p.predict(np.load(r'{trained_run / 'angles.npy'}')))"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    fresh = np.load(trained_run / "fresh.npy")
+    assert np.isnan(pred[:29]).all() and np.isfinite(pred[29:]).all()
+    np.testing.assert_array_equal(pred, fresh)
+
+
+def test_evaluate_matches_training_metrics(trained_run, cmu_dir, capsys):
+    assert (
+        main(
+            [
+                "evaluate",
+                str(trained_run / "model.pt"),
+                "--data",
+                str(cmu_dir),
+                "--subject",
+                "S08",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert result["rmse_deg"] == pytest.approx(metrics["rmse_deg"], rel=1e-5)
+    assert result["n_windows"] == metrics["n_test_windows"]
+
+
+def test_predictor_refuses_missing_channels_and_other_rates(trained_run, walking_1):
+    predictor = load_predictor(trained_run / "model.pt")
+    with pytest.raises(ChannelError, match="r_knee_flex"):
+        predictor.predict(walking_1.select(["l_hip_flex"]))
+    with pytest.raises(RateMismatchError, match="60 Hz"):
+        predictor.predict(walking_1.resample(60))
+
+
+def test_evaluate_refuses_other_rates_without_resample(trained_run, tmp_path, walking_1, capsys):
+    from gaitpredict.io.bvh import write_bvh
+
+    write_bvh(walking_1.resample(60), tmp_path / "slow.bvh")
+    assert main(["evaluate", str(trained_run / "model.pt"), str(tmp_path)]) == 2
+    assert "pass --resample" in capsys.readouterr().err
+    assert main(["evaluate", str(trained_run / "model.pt"), str(tmp_path), "--resample"]) == 0
+
+
+def test_baseline_checkpoints_have_the_same_format(tmp_path):
+    spec = WindowSpec.create("r_knee_flex", "r_knee_flex", 50, 30, 100.0)
+    save_checkpoint(tmp_path / "h.pt", create_model("hold", spec), "hold", {}, spec)
+    model, spec2, payload = load_checkpoint(tmp_path / "h.pt")
+    assert payload["model_name"] == "hold" and spec2 == spec
+    x = torch.arange(5.0).reshape(1, 5, 1)
+    assert Predictor(model, spec2).predict_windows(x.numpy())[0, 0] == 4.0
+
+
+def test_corrupt_and_foreign_checkpoints(tmp_path):
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(GaitDataError, match="not a gaitpredict checkpoint"):
+        load_checkpoint(tmp_path / "bad.pt")
+    torch.save({"format_version": 99}, tmp_path / "future.pt")
+    with pytest.raises(GaitDataError, match="format 99"):
+        load_checkpoint(tmp_path / "future.pt")

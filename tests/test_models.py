@@ -1,0 +1,102 @@
+"""Registry-driven: every registered model must do what every model must do."""
+
+import numpy as np
+import pytest
+import torch
+
+from gaitpredict.models import create_model, list_models
+from gaitpredict.training import TrainConfig, fit_normalisation, seed_everything, train
+from gaitpredict.windows import Windows, WindowSpec
+
+NETWORKS = ["cnn", "lstm", "cnn-lstm", "attn-cnn-lstm"]
+VARIANTS = [(m, {}) for m in list_models()] + [("attn-cnn-lstm", {"attention": "before"})]
+
+
+@pytest.fixture(scope="module")
+def small(cmu):
+    spec = WindowSpec.create("legs", "r_knee_flex", 250, 100, 120.0)
+    trials = cmu.trials_of("S08")
+    return spec, Windows(trials[:3], spec), Windows(trials[3:], spec)
+
+
+def test_registry_lists_the_paper_models_and_baselines():
+    assert set(list_models()) == set(NETWORKS) | {"hold", "const-velocity", "ridge"}
+
+
+@pytest.mark.parametrize("name, cfg", VARIANTS, ids=lambda v: str(v))
+def test_forward_shape_no_nan_and_attention(small, name, cfg):
+    spec, train_w, _ = small
+    model = create_model(name, spec, **cfg)
+    x, _ = train_w.batch(torch.arange(16))
+    y, weights = model(x, return_attention=True)
+    assert y.shape == (16, 1) and torch.isfinite(y).all()
+    if name == "attn-cnn-lstm":
+        expected = (16, len(spec.inputs)) if cfg else (16, spec.window_frames // 2)
+        assert weights.shape == expected
+        torch.testing.assert_close(weights.sum(1), torch.ones(16))
+
+
+@pytest.mark.parametrize("name, cfg", [v for v in VARIANTS if v[0] in NETWORKS], ids=str)
+def test_gradient_reaches_every_parameter_and_training_lowers_loss(small, name, cfg):
+    spec, train_w, val_w = small
+    seed_everything(0)
+    model = create_model(name, spec, **cfg)
+    fit_normalisation(model, train_w, 5000, 0)
+    x, y = train_w.batch(torch.arange(64))
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    for pname, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, pname
+    with torch.no_grad():
+        before = float(((model(x) - y) ** 2).mean())
+    train(model, train_w, val_w, TrainConfig(max_epochs=3, progress=False, patience=10))
+    after = float(((model(x) - y) ** 2).mean())
+    assert after < before
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_same_seed_same_weights(small, name):
+    spec = small[0]
+    states = []
+    for _ in range(2):
+        seed_everything(7)
+        states.append(create_model(name, spec).state_dict())
+    for k in states[0]:
+        torch.testing.assert_close(states[0][k], states[1][k])
+
+
+def _ramp_spec(window_ms=50, horizon_ms=30, multi=False):
+    return WindowSpec.create("r_knee_flex", "r_knee_flex", window_ms, horizon_ms, 100.0, multi)
+
+
+def test_hold_on_a_ramp():
+    spec = _ramp_spec()
+    x = torch.arange(5.0).reshape(1, 5, 1) * 2 + 10  # 10, 12, ..., 18
+    assert create_model("hold", spec)(x).item() == 18.0
+
+
+def test_const_velocity_is_exact_on_a_straight_line():
+    spec = _ramp_spec(multi=True)
+    x = torch.arange(5.0).reshape(1, 5, 1) * 2 + 10
+    np.testing.assert_allclose(create_model("const-velocity", spec)(x).numpy(), [[20, 22, 24]])
+
+
+def test_ridge_is_exact_on_linear_data():
+    spec = WindowSpec.create("r_knee_flex,l_knee_flex", "r_knee_flex", 30, 10, 100.0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(400, 3, 2, generator=g)
+    w = torch.randn(6, generator=g)
+    y = (x.reshape(400, -1) @ w + 3.0)[:, None]
+    model = create_model("ridge", spec)
+    model.fit(x[:300], y[:300], x[300:], y[300:])
+    torch.testing.assert_close(model(x[300:]), y[300:], atol=1e-3, rtol=1e-3)
+
+
+def test_unknown_model_and_option():
+    from gaitpredict.errors import GaitDataError
+
+    spec = _ramp_spec()
+    with pytest.raises(GaitDataError, match="unknown model 'gru'"):
+        create_model("gru", spec)
+    with pytest.raises(GaitDataError, match=r"unknown model option\(s\) \['filters'\]"):
+        create_model("cnn", spec, filters=3)
