@@ -66,10 +66,11 @@ def test_checkpoint_predicts_identically_in_a_fresh_process(trained_run, walking
         trained_run / "angles.npy",
         walking_1.select(load_predictor(trained_run / "model.pt").channels).angles_deg,
     )
+    angles, fresh_out = trained_run / "angles.npy", trained_run / "fresh.npy"
     script = (
-        "import numpy as np, sys; from gaitpredict import load_predictor; "
+        "import numpy as np; from gaitpredict import load_predictor; "
         f"p = load_predictor(r'{trained_run / 'model.pt'}'); "
-        f"np.save(r'{trained_run / 'fresh.npy'}', p.predict(np.load(r'{trained_run / 'angles.npy'}')))"
+        f"np.save(r'{fresh_out}', p.predict(np.load(r'{angles}')))"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
     fresh = np.load(trained_run / "fresh.npy")

@@ -48,7 +48,7 @@ class History:
 
 def seed_everything(seed: int, deterministic: bool = True, threads: int | None = None) -> None:
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds legacy global-state users too
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
