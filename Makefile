@@ -18,6 +18,9 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/gaitpredict data info --data $(DATA)
+	$(BIN)/gaitpredict train --model attn-cnn-lstm --inputs arms+legs --target r_knee_flex \
+		--horizon-ms 100 --window-ms 500 --test-subject S39 --max-epochs 60 --patience 12 \
+		--data $(DATA) --out runs/main
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
@@ -25,6 +28,8 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/load.py --data $(DATA)
+	$(BIN)/python benchmarks/train_speed.py --data $(DATA)
+	$(BIN)/python benchmarks/accuracy.py --data $(DATA) --out runs/accuracy
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

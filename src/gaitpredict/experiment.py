@@ -115,6 +115,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     elif hasattr(model, "fit"):
         model.fit(*train_w.all(), *val_w.all())
     train_seconds = time.perf_counter() - start
+    val_pred, val_truth = predict_all(model, val_w)
     pred, truth = predict_all(model, test_w)
     subjects = [test_w.trials[k].subject for k in test_w.owner]
     metrics = {
@@ -128,6 +129,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
         "test_subject": split.test_subject,
         "seed": cfg.train.seed,
         **error_table(pred, truth, spec, subjects),
+        "val_rmse_deg": error_table(val_pred, val_truth, spec)["rmse_deg"],
         "n_train_windows": len(train_w),
         "n_val_windows": len(val_w),
         "n_test_windows": len(test_w),
