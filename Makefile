@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/data/cmu_walking
 OUT ?= runs/quick
-EXTRAS ?= dev,c3d,onnx
+EXTRAS ?= dev,c3d
 
 .PHONY: install run test lint bench clean
 
