@@ -7,8 +7,11 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train one model (or fit a baseline) and evaluate it")
-    p.add_argument("--model", required=True, help="cnn, lstm, cnn-lstm, attn-cnn-lstm, "
-                   "or a baseline: hold, const-velocity, ridge")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="cnn, lstm, cnn-lstm, attn-cnn-lstm, or a baseline: hold, const-velocity, ridge",
+    )
     p.add_argument(
         "--attention",
         choices=["before", "after"],
