@@ -16,14 +16,14 @@ import tempfile
 import urllib.error
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from tqdm import tqdm
 
 from .errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
-from .io import EXTENSIONS, read_trial
+from .io import EXTENSIONS, read_trial, recordings_in
 from .trial import Trial
 
 ENV_DATA = "GAITPREDICT_DATA"
@@ -186,11 +186,7 @@ def load_folder(folder, subjects_csv: str = "subjects.csv", **read_options) -> D
                         f"{folder / subjects_csv}, line {i}: expected columns file,subject"
                     )
                 table[row["file"]] = row["subject"]
-    paths = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in EXTENSIONS and p.name != subjects_csv
-    )
+    paths = [p for p in recordings_in(folder) if p.name != subjects_csv]
     if not paths:
         raise DatasetNotFoundError(f"{folder}: no recordings with extensions {sorted(EXTENSIONS)}")
     trials = []
@@ -203,14 +199,8 @@ def load_folder(folder, subjects_csv: str = "subjects.csv", **read_options) -> D
         else:
             subject = rel.split("/")[0] if "/" in rel else "unknown"
         trial = read_trial(p, **read_options)
-        trials.append(_with_subject(trial, subject, rel))
+        trials.append(replace(trial, subject=subject, trial_id=rel))
     return Dataset(folder.name, trials, root=folder)
-
-
-def _with_subject(trial: Trial, subject: str, trial_id: str) -> Trial:
-    from dataclasses import replace
-
-    return replace(trial, subject=subject, trial_id=trial_id)
 
 
 def load_dataset(name_or_path=CMU_NAME, data_dir=None, **options) -> Dataset:

@@ -61,8 +61,7 @@ def make_split(dataset: Dataset, cfg: RunConfig):
 def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     preds, truths = [], []
     with torch.no_grad():
-        for s in range(0, len(windows), chunk):
-            x, y = windows.batch(torch.arange(s, min(s + chunk, len(windows))))
+        for x, y in windows.chunks(chunk):
             preds.append(model(x).numpy())
             truths.append(y.numpy())
     return np.concatenate(preds), np.concatenate(truths)

@@ -63,8 +63,7 @@ def _scale(model) -> torch.Tensor:
 def evaluate_loss(model, windows, chunk: int = 4096) -> float:
     model.eval()
     total, n = 0.0, 0
-    for start in range(0, len(windows), chunk):
-        x, y = windows.batch(torch.arange(start, min(start + chunk, len(windows))))
+    for x, y in windows.chunks(chunk):
         total += float((((model(x) - y) / _scale(model)) ** 2).sum())
         n += y.numel()
     return total / max(n, 1)

@@ -124,6 +124,11 @@ class Windows:
         y = self.y[t[:, None] + self._ahead]  # (B, H or 1, targets)
         return x, y.reshape(len(idx), -1)
 
+    def chunks(self, size: int = 4096):
+        """(inputs, targets) for consecutive windows, `size` at a time, in order."""
+        for start in range(0, len(self), size):
+            yield self.batch(torch.arange(start, min(start + size, len(self))))
+
     def all(self) -> tuple[torch.Tensor, torch.Tensor]:
         return self.batch(torch.arange(len(self)))
 

@@ -9,16 +9,11 @@ from ..errors import GaitDataError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import data
+    from . import data, evaluate, train
 
     parser = argparse.ArgumentParser(prog="gaitpredict", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    data.add_parser(sub)
-    for name in ("train", "evaluate"):
-        try:
-            module = __import__(f"gaitpredict.cli.{name}", fromlist=["add_parser"])
-        except ModuleNotFoundError:
-            continue
+    for module in (data, train, evaluate):
         module.add_parser(sub)
     return parser
 

@@ -70,9 +70,8 @@ class Ridge(nn.Module):
         z = (xt - self.mean.double()) / self.std.double()
         ym = y_train.double().mean(0)
         gram, cross = z.T @ z, z.T @ (y_train.double() - ym)
-        best = None
+        eye, best = torch.eye(gram.shape[0], dtype=gram.dtype), None
         for alpha in self.ALPHAS:
-            eye = torch.eye(gram.shape[0], dtype=gram.dtype)
             w = torch.linalg.solve(gram + alpha * len(z) * eye, cross)
             self.linear.weight.copy_(w.T.float())
             self.linear.bias.copy_(ym.float())

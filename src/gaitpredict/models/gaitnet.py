@@ -25,14 +25,9 @@ class GaitNet(nn.Module):
         self.register_buffer("in_std", torch.ones(n_in))
         self.register_buffer("out_mean", torch.zeros(n_out))
         self.register_buffer("out_std", torch.ones(n_out))
-        self.register_buffer(
-            "target_idx",
-            torch.tensor(
-                spec.target_in_inputs
-                if config.target_mode == "delta" or config.input_mode == "relative"
-                else [0] * len(spec.target)
-            ),
-        )
+        # only the delta target needs to find the target among the inputs
+        idx = spec.target_in_inputs if config.target_mode == "delta" else []
+        self.register_buffer("target_idx", torch.tensor(idx, dtype=torch.long))
         self.repeats = n_out // len(spec.target)
         self.relative = config.input_mode == "relative"
         self.delta = config.target_mode == "delta"
