@@ -139,8 +139,42 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     }
     save(model, {"metrics": metrics})
     _write_predictions(out, test_w, pred, truth, spec, cfg.model)
+    _write_attention(out, model, test_w, spec)
     _write_json(out / "metrics.json", metrics)
     return metrics
+
+
+def attention_summary(model, windows: Windows, spec, chunk: int = 4096) -> dict | None:
+    """Mean and standard deviation of the learned attention weights over `windows`.
+
+    Before the LSTM the weights are per input channel (which joints mattered); after it,
+    per LSTM time step, labelled by the time before the last observed frame.
+    """
+    placement = getattr(getattr(model, "net", None), "placement", None)
+    if placement is None:
+        return None
+    parts = []
+    with torch.no_grad():
+        for x, _ in windows.chunks(chunk):
+            parts.append(model(x, return_attention=True)[1])
+    w = torch.cat(parts).numpy()
+    if placement == "before":
+        labels = list(spec.inputs)
+    else:
+        step_ms = spec.window_ms / w.shape[1]
+        labels = [f"{-(w.shape[1] - 1 - t) * step_ms:.0f}" for t in range(w.shape[1])]
+    return {
+        "placement": placement,
+        "labels": labels,
+        "mean": w.mean(0).tolist(),
+        "std": w.std(0).tolist(),
+    }
+
+
+def _write_attention(out: Path, model, windows: Windows, spec) -> None:
+    summary = attention_summary(model, windows, spec)
+    if summary is not None:
+        _write_json(out / "attention.json", summary)
 
 
 def _write_json(path: Path, obj) -> None:

@@ -9,11 +9,11 @@ from ..errors import GaitDataError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import data, evaluate, train
+    from . import data, evaluate, reproduce, train
 
     parser = argparse.ArgumentParser(prog="gaitpredict", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data, train, evaluate):
+    for module in (data, train, evaluate, reproduce):
         module.add_parser(sub)
     return parser
 

@@ -1,0 +1,280 @@
+"""`write_report(out)`: report.md and a self-contained report.html from a reproduce folder.
+
+Tables I and II in the paper's layout with its numbers beside ours, the other blocks,
+a paired test per claim of the paper, the figures, and how the numbers were produced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ..errors import GaitDataError
+from ..grid import Grid
+from ..runner import RESULTS, ResultsTable
+from . import figures
+from .document import Document
+from .tables import (
+    CLAIMS,
+    PAPER_TABLE1,
+    PAPER_TABLE2,
+    block_rows,
+    cell,
+    evaluate_claim,
+    expected_runs,
+    paper_text,
+    skill_text,
+)
+
+
+def write_report(out) -> list[Path]:
+    out = Path(out)
+    if not (out / "grid.yaml").exists() or not (out / RESULTS).exists():
+        raise GaitDataError(f"{out}: no grid.yaml and results.csv; run `gaitpredict reproduce`")
+    grid = Grid.from_dict(yaml.safe_load((out / "grid.yaml").read_text()), str(out / "grid.yaml"))
+    results = ResultsTable(out / RESULTS).frame()
+    (out / "figures").mkdir(exist_ok=True)
+    doc = Document(f"gaitpredict reproduction report: {grid.name}")
+    _provenance(doc, out, grid, results)
+    _table1(doc, grid, results)
+    _table2(doc, grid, results)
+    _attention(doc, grid, results)
+    _horizon(doc, grid, results, out)
+    _within(doc, grid, results)
+    _claims(doc, grid, results)
+    _figures(doc, grid, results, out)
+    md, html = out / "report.md", out / "report.html"
+    _atomic_write(md, doc.markdown(out))
+    _atomic_write(html, doc.html())
+    return [md, html]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> None:
+    import numpy
+    import torch
+
+    from .. import __version__
+
+    meta = json.loads((out / "grid.json").read_text())
+    sessions = (
+        json.loads((out / "sessions.json").read_text()) if (out / "sessions.json").exists() else []
+    )
+    wall = sum(s["wall_seconds"] for s in sessions)
+    compute = float(results.run_seconds.sum()) if not results.empty else 0.0
+    commands = sorted({s.get("command") or "" for s in sessions} - {""})
+    if grid.description:
+        doc.text(grid.description)
+    doc.bullets(
+        [
+            "command: " + (" ; ".join(f"`{c}`" for c in commands) or "(not recorded)"),
+            f"data: `{meta['data']}`",
+            f"runs: {len(results)} finished of {len(grid.expand())} in the grid "
+            f"({len(grid.folds)} leave-one-subject-out folds {', '.join(grid.folds)}; "
+            f"seeds {grid.seeds[0]}..{grid.seeds[-1]}; training {grid.train})",
+            f"compute: {compute / 60:.1f} min summed over runs; {wall / 60:.1f} min wall over "
+            f"{len(sessions)} invocation(s) "
+            + ", ".join(f"{s['executor']} x{s['workers']} on {s['cpus']} cpus" for s in sessions),
+            f"versions: gaitpredict {__version__}, torch {torch.__version__}, numpy "
+            f"{numpy.__version__}, Python {platform.python_version()}",
+            "errors are RMSE / MAE in degrees of the right knee (unless stated), mean ± sd over "
+            "folds x repeats; the paper's numbers are means of 30 runs on its own private "
+            "150 Hz data with an unstated split, for reference only",
+        ]
+    )
+
+
+def _table1(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
+    block = grid.block("table1")
+    if block is None:
+        return
+    rows = block_rows(grid, results, "table1")
+    doc.heading("Table I: models x limb-synergy input sets")
+    doc.text(f"{len(rows)} of {expected_runs(grid, 'table1')} runs finished.")
+    header = ["model"]
+    for inputs in block.inputs:
+        header += [f"{inputs}: ours", "paper", "skill vs ridge"]
+    body = []
+    for label in block.models:
+        line = [label]
+        for inputs in block.inputs:
+            sel = rows[rows.inputs == inputs]
+            here = cell(sel[sel.label == label])
+            ridge = cell(sel[sel.label == "ridge"])
+            line += [
+                str(here),
+                paper_text(PAPER_TABLE1.get(label, {}).get(inputs)),
+                "reference" if label == "ridge" else skill_text(here, ridge),
+            ]
+        body.append(line)
+    doc.table(header, body)
+
+
+def _table2(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
+    block = grid.block("table2")
+    if block is None:
+        return
+    rows = block_rows(grid, results, "table2")
+    doc.heading("Table II: the right knee plus one partner joint")
+    doc.text(f"{len(rows)} of {expected_runs(grid, 'table2')} runs finished.")
+    body = []
+    for inputs in block.inputs:
+        sel = rows[rows.inputs == inputs]
+        ridge = cell(sel[sel.label == "ridge"])
+        for label in block.models:
+            here = cell(sel[sel.label == label])
+            paper = PAPER_TABLE2.get(inputs) if label == "attn-cnn-lstm" else None
+            skill = "reference" if label == "ridge" else skill_text(here, ridge)
+            body.append([inputs, label, str(here), paper_text(paper), skill])
+    doc.table(["inputs", "model", "ours", "paper", "skill vs ridge"], body)
+
+
+def _attention(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
+    block = grid.block("attention")
+    if block is None:
+        return
+    rows = block_rows(grid, results, "attention")
+    doc.heading("Attention before vs after the LSTM (Figure 9)")
+    doc.table(
+        ["placement", "ours"],
+        [[label, str(cell(rows[rows.label == label]))] for label in block.models],
+    )
+
+
+def _horizon(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> None:
+    block = grid.block("horizon")
+    if block is None:
+        return
+    rows = block_rows(grid, results, "horizon")
+    doc.heading("Error vs horizon")
+    header = ["model"] + [f"{h:g} ms" for h in block.horizons_ms]
+    body = [
+        [label]
+        + [
+            str(cell(rows[(rows.label == label) & (rows.horizon_ms == h)]))
+            for h in block.horizons_ms
+        ]
+        for label in block.models
+    ]
+    doc.table(header, body)
+    fig = figures.error_vs_horizon(
+        rows, out / "figures" / "error_vs_horizon.png", "RMSE vs horizon, arms+legs inputs"
+    )
+    if fig:
+        doc.image(fig, "Error vs horizon: mean ± sd over folds and repeats.")
+
+
+def _within(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
+    block = grid.block("within-subject")
+    if block is None:
+        return
+    rows = block_rows(grid, results, "within-subject")
+    doc.heading("Within-subject split (first 75 % of each subject's frames train, the rest test)")
+    doc.text(
+        "Not a cross-subject result: the test subjects were seen in training. Spread is over "
+        "repeats only."
+    )
+    doc.table(["model", "ours"], [[m, str(cell(rows[rows.label == m]))] for m in block.models])
+
+
+def _claims(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
+    doc.heading("The paper's claims on our data")
+    doc.text(
+        "Two-sided Wilcoxon signed-rank test on RMSE over runs paired by fold and seed (and "
+        "input set where the claim is about models), at 5 %. Folds x repeats are not fully "
+        "independent (repeats share a fold's data), so p-values are optimistic."
+    )
+    body = []
+    for claim in CLAIMS:
+        if grid.block(claim.block) is None:
+            continue
+        t = evaluate_claim(grid, results, claim)
+        if t is None:
+            continue
+        p = "–" if t.p_value is None else f"{t.p_value:.2g}"
+        diff = "–" if t.n == 0 else f"{t.mean_diff:+.2f}"
+        body.append(
+            [claim.text, claim.paper, str(t.n), diff, f"{t.wins}/{t.n}", p, f"**{t.verdict}**"]
+        )
+    doc.table(["claim", "paper", "pairs", "mean RMSE diff (deg)", "wins", "p", "our data"], body)
+
+
+def _representative(grid: Grid, rows: pd.DataFrame, out: Path, key: str, values) -> dict:
+    """One run folder per value of `key` from the first fold and seed that has them."""
+    found = {}
+    for fold in grid.folds:
+        sel = rows[(rows.test_subject == fold) & (rows.seed == grid.seeds[0])]
+        for v in values:
+            hit = sel[sel[key] == v]
+            if v not in found and len(hit):
+                found[v] = out / "runs" / hit.run_dir.iloc[0]
+    return {v: found[v] for v in values if v in found}
+
+
+def _figures(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> None:
+    doc.heading("Figures")
+    fig_dir = out / "figures"
+    t1 = grid.block("table1")
+    if t1:
+        rows = block_rows(grid, results, "table1")
+        inputs = t1.inputs[-1]
+        nets = [m for m in t1.models if m not in ("hold", "const-velocity", "ridge")]
+        sel = rows[rows.inputs == inputs]
+        runs = _representative(grid, sel, out, "label", nets)
+        title = f"{inputs}, test subject {grid.folds[0]}, seed {grid.seeds[0]}"
+        fig = figures.loss_curves(runs, fig_dir / "fig6_loss.png", title)
+        if fig:
+            doc.image(fig, "Figure 6: training and validation loss (best weights restored).")
+        runs = _representative(grid, sel, out, "label", t1.models)
+        fig = figures.predicted_vs_true(
+            runs, fig_dir / "fig7_models.png", f"right knee {100:g} ms ahead, {inputs} inputs"
+        )
+        if fig:
+            doc.image(fig, "Figure 7: predicted vs true knee angle per model.")
+        attn = rows[rows.label == "attn-cnn-lstm"]
+        runs = _representative(grid, attn, out, "inputs", t1.inputs)
+        fig = figures.predicted_vs_true(
+            runs, fig_dir / "fig8_inputs.png", "attention CNN-LSTM per input set"
+        )
+        if fig and len(runs) > 1:
+            doc.image(fig, "Figure 8: predicted vs true knee angle per limb-synergy input set.")
+    if grid.block("attention"):
+        rows = block_rows(grid, results, "attention")
+        fig = figures.errors_by_fold(
+            rows,
+            grid.block("attention").models,
+            fig_dir / "fig9_attention.png",
+            "attention before vs after the LSTM",
+        )
+        if fig:
+            doc.image(fig, "Figure 9: RMSE per test subject, attention before vs after the LSTM.")
+    fig = figures.attention_weights(
+        _attention_files(results, out, "attn-cnn-lstm@before"),
+        _attention_files(results, out, "attn-cnn-lstm"),
+        fig_dir / "attention_weights.png",
+    )
+    if fig:
+        doc.image(
+            fig,
+            "Learned attention weights, mean ± sd over runs: per joint channel (before the "
+            "LSTM) and over time (after it); arms+legs inputs, 100 ms ahead.",
+        )
+
+
+def _attention_files(results: pd.DataFrame, out: Path, label: str) -> list[Path]:
+    if results.empty:
+        return []
+    sel = results[
+        (results.label == label) & (results.inputs == "arms+legs") & (results.horizon_ms == 100)
+    ]
+    return [out / "runs" / d / "attention.json" for d in sel.run_dir]

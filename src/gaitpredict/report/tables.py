@@ -1,0 +1,141 @@
+"""The report's numbers: per-cell summaries over folds x repeats, the paper's values, claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..grid import Grid, run_id
+from ..stats import PairedTest, wilcoxon_paired
+
+# The paper's Table I (RMSE, MAE in degrees; right knee; mean of 30 runs), by our input sets.
+PAPER_TABLE1 = {
+    "cnn": {"right-leg": (1.369, 1.031), "legs": (0.995, 0.744), "arms+legs": (0.810, 0.619)},
+    "lstm": {"right-leg": (1.014, 0.770), "legs": (0.844, 0.636), "arms+legs": (0.745, 0.562)},
+    "cnn-lstm": {"right-leg": (0.823, 0.618), "legs": (0.741, 0.569), "arms+legs": (0.665, 0.523)},
+    "attn-cnn-lstm": {
+        "right-leg": (0.391, 0.269),
+        "legs": (0.373, 0.249),
+        "arms+legs": (0.317, 0.202),
+    },
+}
+# Table II: right knee plus one partner joint, attention CNN-LSTM.
+PAPER_TABLE2 = {
+    "knee+ankle": (0.390, 0.256),
+    "knee+hip": (0.358, 0.253),
+    "knee+opposite-knee": (0.338, 0.250),
+}
+
+
+def block_rows(grid: Grid, results: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Finished runs of one block (empty when the grid has no such block)."""
+    block = grid.block(name)
+    if block is None or results.empty:
+        return results.iloc[0:0]
+    ids = {run_id(c) for c in grid.expand(block)}
+    return results[results.run_id.isin(ids)]
+
+
+def expected_runs(grid: Grid, name: str) -> int:
+    block = grid.block(name)
+    return len(grid.expand(block)) if block else 0
+
+
+@dataclass
+class Cell:
+    rmse: float
+    rmse_sd: float
+    mae: float
+    mae_sd: float
+    n: int
+
+    def __str__(self) -> str:
+        if self.n == 0:
+            return "–"
+        if self.n == 1:
+            return f"{self.rmse:.2f} / {self.mae:.2f}"
+        return f"{self.rmse:.2f} ± {self.rmse_sd:.2f} / {self.mae:.2f} ± {self.mae_sd:.2f}"
+
+
+def cell(rows: pd.DataFrame) -> Cell:
+    n = len(rows)
+    if n == 0:
+        return Cell(np.nan, np.nan, np.nan, np.nan, 0)
+    sd = (lambda s: float(s.std(ddof=1))) if n > 1 else (lambda s: np.nan)
+    return Cell(
+        float(rows.rmse_deg.mean()),
+        sd(rows.rmse_deg),
+        float(rows.mae_deg.mean()),
+        sd(rows.mae_deg),
+        n,
+    )
+
+
+def skill_text(model: Cell, ridge: Cell) -> str:
+    if model.n == 0 or ridge.n == 0:
+        return "–"
+    return f"{1 - model.rmse / ridge.rmse:+.0%}"
+
+
+def paper_text(pair) -> str:
+    return f"{pair[0]:.3f} / {pair[1]:.3f}" if pair else "–"
+
+
+@dataclass
+class Claim:
+    text: str
+    paper: str
+    block: str
+    a: dict
+    b: dict
+
+
+CLAIMS = [
+    Claim("CNN-LSTM beats CNN", "Table I: lower in every column (0.665 vs 0.810 with all limbs)",
+          "table1", {"label": "cnn-lstm"}, {"label": "cnn"}),
+    Claim("CNN-LSTM beats LSTM", "Table I: lower in every column (0.665 vs 0.745)",
+          "table1", {"label": "cnn-lstm"}, {"label": "lstm"}),
+    Claim("attention improves the CNN-LSTM", "Table I: about half the error (0.317 vs 0.665)",
+          "table1", {"label": "attn-cnn-lstm"}, {"label": "cnn-lstm"}),
+    Claim("both legs beat the right leg alone (attention CNN-LSTM)", "Table I: 0.373 vs 0.391",
+          "table1", {"label": "attn-cnn-lstm", "inputs": "legs"},
+          {"label": "attn-cnn-lstm", "inputs": "right-leg"}),
+    Claim("arms + legs beat both legs (attention CNN-LSTM)", "Table I: 0.317 vs 0.373",
+          "table1", {"label": "attn-cnn-lstm", "inputs": "arms+legs"},
+          {"label": "attn-cnn-lstm", "inputs": "legs"}),
+    Claim("the opposite knee is a better partner than the hip", "Table II: 0.338 vs 0.358",
+          "table2", {"label": "attn-cnn-lstm", "inputs": "knee+opposite-knee"},
+          {"label": "attn-cnn-lstm", "inputs": "knee+hip"}),
+    Claim("the hip is a better partner than the ankle", "Table II: 0.358 vs 0.390",
+          "table2", {"label": "attn-cnn-lstm", "inputs": "knee+hip"},
+          {"label": "attn-cnn-lstm", "inputs": "knee+ankle"}),
+    Claim("attention after the LSTM beats attention before it", "Figure 9: after slightly lower",
+          "attention", {"label": "attn-cnn-lstm"}, {"label": "attn-cnn-lstm@before"}),
+    Claim("the attention CNN-LSTM beats ridge regression on the same inputs",
+          "not tested (the paper has no baselines)",
+          "table1", {"label": "attn-cnn-lstm"}, {"label": "ridge"}),
+]  # fmt: skip
+
+
+def evaluate_claim(grid: Grid, results: pd.DataFrame, claim: Claim) -> PairedTest | None:
+    """Pair the runs of a and b that share fold and seed (and input set, unless the claim
+    compares input sets), then test them; None when either side has no finished run."""
+    rows = block_rows(grid, results, claim.block).copy()
+    rows["test_subject"] = rows.test_subject.fillna("within").astype(str)
+    keys = ["test_subject", "seed", "horizon_ms", "window_ms", "target"]
+    if "inputs" not in claim.a:
+        keys.append("inputs")
+
+    def pick(filters):
+        sel = rows
+        for k, v in filters.items():
+            sel = sel[sel[k] == v]
+        return sel.set_index(keys).rmse_deg
+
+    a, b = pick(claim.a), pick(claim.b)
+    if a.empty or b.empty:
+        return None
+    both = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
+    return wilcoxon_paired(both.a.to_numpy(), both.b.to_numpy())

@@ -1,0 +1,295 @@
+"""Run a grid: each run is a pure function of its config -> one results row + its run folder.
+
+`<out>/results.csv` is rewritten atomically after every finished run and a run is recorded
+only when it finished, so rerunning the same command resumes: finished runs are skipped,
+unfinished ones redone, nothing duplicated. Executors: `local` (a process pool, one torch
+thread per worker; one worker runs in-process) and `ray` (a cluster by address, or local).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from tqdm import tqdm
+
+from .errors import GaitDataError
+from .experiment import RunConfig
+from .grid import Grid, model_label, run_id
+
+RESULTS = "results.csv"
+# columns that depend on the machine, not on the run's config and seed
+TIMING_COLUMNS = ("train_seconds", "run_seconds", "worker", "finished_at")
+_DATASETS: dict = {}
+
+
+class RunFailedError(GaitDataError):
+    """Some runs raised; the others are recorded, and rerunning retries only the failed."""
+
+
+@dataclass
+class GridSummary:
+    total: int
+    skipped: int
+    executed: int = 0
+    failed: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+
+def run_folder_name(cfg: RunConfig) -> str:
+    fold = cfg.test_subject if cfg.split == "loso" else cfg.split
+    name = (
+        f"{model_label(cfg.model, cfg.model_config)}_{cfg.inputs}_{cfg.target}"
+        f"_h{cfg.horizon_ms:g}_w{cfg.window_ms:g}_{fold}_s{cfg.train.seed}_{run_id(cfg)}"
+    )
+    return re.sub(r"[^A-Za-z0-9_.+@-]", "-", name)
+
+
+def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
+    """Train and evaluate one run in this process (one torch thread) -> its results row."""
+    from .datasets import load_dataset
+    from .experiment import run_experiment
+
+    start = time.perf_counter()
+    if data_root not in _DATASETS:
+        _DATASETS[data_root] = load_dataset(data_root)
+    cfg = RunConfig.from_dict(cfg_dict)
+    cfg.train.progress, cfg.train.threads = False, 1
+    metrics = run_experiment(_DATASETS[data_root], cfg, run_dir)
+    return {
+        "run_id": run_id(cfg),
+        "label": model_label(cfg.model, cfg.model_config),
+        "model": cfg.model,
+        "attention": (cfg.model_config.get("attention") or "after")
+        if cfg.model == "attn-cnn-lstm"
+        else None,
+        "inputs": cfg.inputs,
+        "target": cfg.target,
+        "horizon_ms": cfg.horizon_ms,
+        "window_ms": cfg.window_ms,
+        "split": cfg.split,
+        "test_subject": metrics["test_subject"],
+        "seed": cfg.train.seed,
+        "rmse_deg": metrics["rmse_deg"],
+        "mae_deg": metrics["mae_deg"],
+        "val_rmse_deg": metrics["val_rmse_deg"],
+        "n_train_windows": metrics["n_train_windows"],
+        "n_test_windows": metrics["n_test_windows"],
+        "epochs_run": metrics["epochs_run"],
+        "best_epoch": metrics["best_epoch"],
+        "interrupted": metrics["interrupted"],
+        "run_dir": Path(run_dir).name,
+        "train_seconds": metrics["train_seconds"],
+        "run_seconds": round(time.perf_counter() - start, 3),
+        "worker": f"{platform.node()}:{os.getpid()}",
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+class ResultsTable:
+    """The results CSV: one row per finished run, rewritten atomically on every add."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.rows: list[dict] = []
+        if self.path.exists():
+            try:
+                frame = pd.read_csv(self.path, dtype={"test_subject": str})
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+                raise GaitDataError(
+                    f"{self.path}: not a readable results table ({exc}); move it away to start "
+                    "afresh"
+                ) from None
+            if "run_id" not in frame.columns:
+                raise GaitDataError(f"{self.path}: no run_id column; not a results table")
+            self.rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+    def done(self) -> set[str]:
+        return {r["run_id"] for r in self.rows}
+
+    def add(self, row: dict) -> None:
+        self.rows = [r for r in self.rows if r["run_id"] != row["run_id"]] + [row]
+        tmp = self.path.with_suffix(".csv.tmp")
+        pd.DataFrame(self.rows).to_csv(tmp, index=False)
+        os.replace(tmp, self.path)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
+def run_grid(
+    grid: Grid,
+    data_root: str,
+    out,
+    executor: str = "local",
+    workers: int | None = None,
+    ray_address: str | None = None,
+    progress: bool = True,
+    command: str | None = None,
+) -> GridSummary:
+    """Run every run of `grid` not yet in `<out>/results.csv`; returns what happened.
+
+    Raises `RunFailedError` after the others finished if some runs raised (their tracebacks
+    are in their folders' error.txt), KeyboardInterrupt after recording the finished ones.
+    """
+    out = Path(out)
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    _remember_grid(grid, data_root, out)
+    table = ResultsTable(out / RESULTS)
+    configs = grid.expand()
+    done = table.done()
+    todo = [c for c in configs if run_id(c) not in done]
+    summary = GridSummary(total=len(configs), skipped=len(configs) - len(todo))
+    workers = workers or os.cpu_count() or 1
+    jobs = [(str(data_root), c.to_dict(), str(out / "runs" / run_folder_name(c))) for c in todo]
+    bar = tqdm(
+        total=len(configs), initial=summary.skipped, desc="runs", unit="run", disable=not progress
+    )
+    start = time.perf_counter()
+    try:
+        if executor == "ray":
+            results = _ray_results(jobs, workers, ray_address)
+        elif executor == "local":
+            results = _local_results(jobs, workers)
+        else:
+            raise GaitDataError(f"unknown executor {executor!r}; expected local or ray")
+        for job, row, error in results:
+            if error is not None:
+                summary.failed.append(f"{Path(job[2]).name}: {type(error).__name__}: {error}")
+                _write_error(Path(job[2]), error)
+            elif row["interrupted"]:
+                raise KeyboardInterrupt
+            else:
+                table.add(row)
+                summary.executed += 1
+                bar.set_postfix_str(f"{row['label']} {row['test_subject']} {row['rmse_deg']:.2f}")
+            bar.update()
+    finally:
+        bar.close()
+        summary.wall_seconds = time.perf_counter() - start
+        _log_session(out, executor, workers, summary, command)
+    if summary.failed:
+        raise RunFailedError(
+            f"{len(summary.failed)} of {len(todo)} runs failed (tracebacks in their run "
+            f"folders' error.txt); the rest are recorded. First: {summary.failed[0]}. Rerun "
+            "the same command to retry only the missing runs."
+        )
+    return summary
+
+
+def _local_results(jobs, workers):
+    """Yields (job, row, error) as runs finish; `workers == 1` runs in this process."""
+    if workers == 1 or len(jobs) <= 1:
+        for job in jobs:
+            try:
+                yield job, execute_run(*job), None
+            except Exception as exc:  # noqa: BLE001 - recorded per run, the grid goes on
+                yield job, None, exc
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+    )
+    try:
+        futures = {pool.submit(execute_run, *job): job for job in jobs}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result(), None
+            except BrokenProcessPool:
+                raise GaitDataError(
+                    "a worker process died (killed, or out of memory); the finished runs are "
+                    "recorded: rerun the same command to resume"
+                ) from None
+            except Exception as exc:  # noqa: BLE001
+                yield futures[future], None, exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_error(run_dir: Path, error: BaseException) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "error.txt").write_text("".join(traceback.format_exception(error)))
+
+
+def _init_worker():
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _ray_results(jobs, workers, address):
+    try:
+        import ray
+    except ImportError:
+        raise GaitDataError(
+            "the ray executor needs Ray: pip install 'gaitpredict[ray]' (or use --executor local)"
+        ) from None
+    if not ray.is_initialized():
+        kwargs = {"address": address} if address else {"num_cpus": workers}
+        ray.init(include_dashboard=False, logging_level="ERROR", log_to_driver=False, **kwargs)
+    remote = ray.remote(num_cpus=1)(execute_run)
+    refs = {remote.remote(*job): job for job in jobs}
+    pending = list(refs)
+    try:
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            for ref in ready:
+                try:
+                    yield refs[ref], ray.get(ref), None
+                except ray.exceptions.RayTaskError as exc:
+                    yield refs[ref], None, exc
+    finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+
+
+def _remember_grid(grid: Grid, data_root: str, out: Path) -> None:
+    """Keep the grid and data beside the results; refuse to mix datasets in one table."""
+    meta_path = out / "grid.json"
+    if meta_path.exists():
+        old = json.loads(meta_path.read_text())
+        if old["data"] != str(data_root):
+            raise GaitDataError(
+                f"{out} holds results on {old['data']}, not {data_root}; use another --out"
+            )
+    meta = {"data": str(data_root), "grid": grid.name}
+    tmp = meta_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(meta, indent=2))
+    os.replace(tmp, meta_path)
+    (out / "grid.yaml").write_text(yaml.safe_dump(grid.to_dict(), sort_keys=False))
+
+
+def _log_session(out: Path, executor, workers, summary: GridSummary, command=None) -> None:
+    path = out / "sessions.json"
+    sessions = json.loads(path.read_text()) if path.exists() else []
+    sessions.append(
+        {
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": command,
+            "executor": executor,
+            "workers": workers,
+            "executed": summary.executed,
+            "skipped": summary.skipped,
+            "failed": len(summary.failed),
+            "wall_seconds": round(summary.wall_seconds, 1),
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
+        }
+    )
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sessions, indent=2))
+    os.replace(tmp, path)
