@@ -47,3 +47,11 @@ def where(path, line=None, frame=None, channel=None) -> str:
     if channel is not None:
         parts.append(f"channel {channel!r}")
     return ", ".join(parts)
+
+
+class ExportError(GaitDataError):
+    """An ONNX export, or an ONNX file, that cannot be trusted to match its checkpoint."""
+
+
+class StreamError(GaitDataError):
+    """A live stream that the predictor cannot use (channels, rate, transport)."""

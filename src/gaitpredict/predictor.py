@@ -11,8 +11,11 @@ from .trial import Trial
 
 
 class Predictor:
+    """Offline prediction in float64: float32 graphs that sum in different orders (batch
+    sizes, PyTorch vs ONNX) disagree by ~1e-5 deg on knee angles; float64 is the reference."""
+
     def __init__(self, model, spec, payload: dict | None = None):
-        self.model, self.spec, self.payload = model, spec, payload or {}
+        self.model, self.spec, self.payload = model.double(), spec, payload or {}
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -21,7 +24,7 @@ class Predictor:
     @torch.no_grad()
     def predict_windows(self, x_deg: np.ndarray) -> np.ndarray:
         """(batch, window_frames, channels) in degrees -> (batch, outputs) in degrees."""
-        x = torch.as_tensor(np.asarray(x_deg, dtype=np.float32))
+        x = torch.from_numpy(np.array(x_deg, dtype=np.float64))
         if x.ndim != 3 or x.shape[1:] != (self.spec.window_frames, len(self.channels)):
             raise GaitDataError(
                 f"expected windows of shape (batch, {self.spec.window_frames}, "

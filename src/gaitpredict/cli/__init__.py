@@ -9,11 +9,11 @@ from ..errors import GaitDataError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import data, evaluate, reproduce, train
+    from . import data, evaluate, realtime, reproduce, train
 
     parser = argparse.ArgumentParser(prog="gaitpredict", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data, train, evaluate, reproduce):
+    for module in (data, train, evaluate, reproduce, realtime):
         module.add_parser(sub)
     return parser
 

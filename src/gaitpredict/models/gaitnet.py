@@ -46,7 +46,16 @@ class GaitNet(nn.Module):
     def forward(self, x: torch.Tensor, return_attention: bool = False):
         out = self.net(self.features(x), return_attention=return_attention)
         out, weights = out if return_attention else (out, None)
-        y = out * self.out_std + self.out_mean + self.anchor(x)
+        if self.training:
+            y = out * self.out_std + self.out_mean + self.anchor(x)
+        else:
+            # in float64, so that de-normalising (anchors of tens of degrees) adds no
+            # float32 rounding: PyTorch, ONNX and batch sizes then agree to ~1e-6 deg
+            y = (
+                out.double() * self.out_std.double()
+                + self.out_mean.double()
+                + self.anchor(x).double()
+            )
         return (y, weights) if return_attention else y
 
     @torch.no_grad()

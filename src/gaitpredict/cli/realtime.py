@@ -1,0 +1,184 @@
+"""Real-time commands: `export` (ONNX), `bench-latency`, `stream` (replay or LSL), `publish`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    e = sub.add_parser("export", help="export a network checkpoint to ONNX (parity-checked)")
+    e.add_argument("checkpoint", type=Path)
+    e.add_argument("--onnx", type=Path, required=True, help="the .onnx file to write")
+    e.add_argument("--data", default=None, help="real recordings for the parity check "
+                   "(a dataset folder or file; default: cmu-walking)")  # fmt: skip
+    e.set_defaults(func=run_export)
+
+    b = sub.add_parser("bench-latency", help="time StreamingPredictor.push on a real trial")
+    b.add_argument("checkpoint", type=Path)
+    b.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
+    b.add_argument("--pushes", type=int, default=20000, help="timed pushes (at least 10000)")
+    b.add_argument("--data", default=None, help="recording or dataset to replay")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=run_bench)
+
+    s = sub.add_parser("stream", help="stream predictions from a replayed file or LSL")
+    s.add_argument("checkpoint", type=Path)
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--replay", type=Path, help="a recording to feed frame by frame")
+    src.add_argument("--lsl-in", help="the name of an LSL stream of joint angles")
+    s.add_argument("--realtime", action="store_true", help="replay at the recording's rate")
+    s.add_argument("--lsl-out", help="LSL stream name for predictions (default IN-prediction)")
+    s.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
+    s.add_argument("--onnx", type=Path, default=None, help="use this exported file")
+    s.add_argument("--max-gap-ms", type=float, default=50.0)
+    s.add_argument("--max-samples", type=int, default=None, help="LSL: stop after N frames")
+    s.add_argument("--idle-timeout-s", type=float, default=5.0, help="LSL: stop when quiet")
+    s.add_argument("--out", type=Path, default=Path("runs/stream"), help="replay outputs")
+    s.set_defaults(func=run_stream)
+
+    p = sub.add_parser("publish", help="send a recording as an LSL stream (for testing)")
+    p.add_argument("recording", type=Path)
+    p.add_argument("--name", required=True, help="LSL stream name")
+    p.add_argument("--fast", action="store_true", help="as fast as possible, not real time")
+    p.add_argument("--wait-s", type=float, default=30.0, help="wait this long for a consumer")
+    p.set_defaults(func=run_publish)
+
+
+def real_windows(spec, data: str | None, limit: int = 4096):
+    """Up to `limit` windows of real recordings with the checkpoint's channels and rate."""
+    import numpy as np
+
+    from ..datasets import load_dataset
+    from ..errors import GaitDataError
+    from ..io import read_trial
+    from ..windows import Windows
+
+    if data and Path(data).is_file():
+        trials = [read_trial(data)]
+    else:
+        trials = load_dataset(data or "cmu-walking").trials
+    trials = [
+        t for t in trials if t.rate_hz == spec.rate_hz and set(spec.inputs) <= set(t.channels)
+    ]
+    if not trials:
+        raise GaitDataError(
+            f"no recording at {spec.rate_hz:g} Hz with channels {list(spec.inputs)} in "
+            f"{data or 'cmu-walking'}; pass --data with one"
+        )
+    windows = Windows(trials[:8], spec)
+    idx = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
+    return windows.batch(idx)[0].numpy()
+
+
+def run_export(args) -> int:
+    from ..checkpoint import load_checkpoint
+    from ..realtime.export import PARITY_TOLERANCE_DEG, export_onnx
+
+    _, spec, _ = load_checkpoint(args.checkpoint)
+    result = export_onnx(args.checkpoint, args.onnx, real_windows(spec, args.data))
+    print(
+        f"wrote {result['path']}: ONNX vs PyTorch (float64) max difference "
+        f"{result['max_diff_deg']:.2e} deg over {result['windows']} real windows "
+        f"(tolerance {PARITY_TOLERANCE_DEG:g}); dynamic batch dimension"
+    )
+    return 0
+
+
+def bench_trial(spec, data):
+    from ..datasets import load_dataset
+    from ..io import read_trial
+
+    if data and Path(data).is_file():
+        return read_trial(data)
+    ds = load_dataset(data or "cmu-walking")
+    return max(ds.trials, key=lambda t: t.n_frames)
+
+
+def run_bench(args) -> int:
+    import numpy as np
+    import torch
+
+    from ..errors import GaitDataError
+    from ..realtime import StreamingPredictor
+
+    if args.pushes < 10000:
+        raise GaitDataError(f"--pushes {args.pushes}: at least 10000 for a stable p99")
+    torch.set_num_threads(1)
+    sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
+    trial = bench_trial(sp.spec, args.data)
+    frames = np.nan_to_num(trial.select(list(sp.channels)).angles_deg)
+    n = len(frames)
+    for i in range(sp.spec.window_frames + 500):  # fill the window and warm the caches
+        sp.push(frames[i % n])
+    times = np.empty(args.pushes, dtype=np.int64)
+    clock = __import__("time").perf_counter_ns
+    for i in range(args.pushes):
+        frame = frames[i % n]
+        t0 = clock()
+        sp.push(frame)
+        times[i] = clock() - t0
+    us = times / 1000.0
+    result = {
+        "backend": sp.backend.name,
+        "model": sp.model_name,
+        "pushes": args.pushes,
+        "p50_us": round(float(np.percentile(us, 50)), 1),
+        "p99_us": round(float(np.percentile(us, 99)), 1),
+        "max_us": round(float(us.max()), 1),
+        "mean_us": round(float(us.mean()), 1),
+        "threads": 1,
+        "trial": trial.trial_id,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"{result['model']} on {result['backend']}: p50 {result['p50_us']} us, p99 "
+            f"{result['p99_us']} us, max {result['max_us']} us over {args.pushes} pushes "
+            f"of {trial.trial_id} (1 thread)"
+        )
+    return 0
+
+
+def run_stream(args) -> int:
+    import torch
+
+    from ..realtime import StreamingPredictor
+
+    torch.set_num_threads(1)
+    sp = StreamingPredictor.from_checkpoint(
+        args.checkpoint, backend=args.backend, onnx_path=args.onnx, max_gap_ms=args.max_gap_ms
+    )
+    if args.lsl_in:
+        from ..realtime.lsl import stream_lsl
+
+        out_name = args.lsl_out or f"{args.lsl_in}-prediction"
+        counts = stream_lsl(sp, args.lsl_in, out_name, args.max_samples, args.idle_timeout_s)
+        print(json.dumps({"published_to": out_name, "backend": sp.backend.name, **counts}))
+        return 0
+    from ..io import read_trial
+    from ..realtime.replay import replay, score, write_outputs
+
+    trial = read_trial(args.replay)
+    table = replay(sp, trial, realtime=args.realtime)
+    scores = score(table, sp.spec.target)
+    paths = write_outputs(
+        table, sp.spec.target, args.out,
+        f"{trial.trial_id}: streamed {sp.spec.horizon_ms:g} ms ahead ({sp.backend.name})",
+    )  # fmt: skip
+    print(json.dumps({"backend": sp.backend.name, "predictions": len(table),
+                      "bridged": int(table.bridged.sum()) if len(table) else 0,
+                      "resets": sp.resets, **scores}, indent=2))  # fmt: skip
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def run_publish(args) -> int:
+    from ..io import read_trial
+    from ..realtime.lsl import publish
+
+    trial = read_trial(args.recording)
+    sent = publish(trial, args.name, realtime=not args.fast, wait_s=args.wait_s)
+    print(f"published {sent} frames of {trial.trial_id} as LSL stream {args.name!r}")
+    return 0

@@ -1,0 +1,136 @@
+"""ONNX export of a network checkpoint (normalisation included) and its parity check.
+
+The graph maps a raw window (batch, window_frames, channels) in degrees to predictions
+(batch, outputs) in degrees, with a dynamic batch dimension. The window spec and model name
+travel in the file's metadata, so a predictor can check an .onnx file against its checkpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import ExportError
+
+INPUT, OUTPUT = "window_deg", "prediction_deg"
+# onnxruntime has no float64 Conv or LSTM, so the graph runs in float32. On knee angles of
+# 60-80 deg one float32 step is 4-8e-6 deg, and every float32 path (PyTorch's own, any
+# batch size, onnxruntime) lands 1.1-1.6e-5 deg from the float64 result; the check is
+# therefore against float64 PyTorch at 1e-4 deg, which still catches any real export fault.
+PARITY_TOLERANCE_DEG = 1e-4
+
+
+def require_onnxruntime():
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ExportError(
+            "ONNX needs onnxruntime: pip install 'gaitpredict[onnx]' (or use backend='torch')"
+        ) from None
+    return onnxruntime
+
+
+def export_bytes(model, spec, model_name: str, example_batch: int = 4) -> bytes:
+    """The ONNX model as bytes. The example batch is >= 2: exporting with a batch of 1 lets
+    the exporter fold the batch size into the graph."""
+    if not getattr(model, "trainable", False):
+        raise ExportError(f"{model_name}: only the network models export to ONNX")
+    example = torch.zeros(max(example_batch, 2), spec.window_frames, len(spec.inputs))
+    buffer = io.BytesIO()
+    model.eval()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation/trace notes
+        torch.onnx.export(
+            model,
+            (example,),
+            buffer,
+            input_names=[INPUT],
+            output_names=[OUTPUT],
+            dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    return _with_metadata(buffer.getvalue(), spec, model_name)
+
+
+def _with_metadata(data: bytes, spec, model_name: str) -> bytes:
+    try:
+        import onnx
+    except ImportError:
+        return data
+    proto = onnx.load_from_string(data)
+    for key, value in (("gaitpredict_spec", json.dumps(spec.to_dict())), ("model", model_name)):
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    return proto.SerializeToString()
+
+
+def session(source, threads: int = 1):
+    """An onnxruntime session on bytes or a file; a corrupt file is an ExportError."""
+    ort = require_onnxruntime()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    name = "ONNX bytes" if isinstance(source, bytes) else str(source)
+    try:
+        return ort.InferenceSession(
+            source if isinstance(source, bytes) else str(source),
+            options,
+            providers=["CPUExecutionProvider"],
+        )
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
+        raise ExportError(f"{name}: not a loadable ONNX model ({str(exc)[:200]})") from None
+
+
+def check_matches(sess, spec, source: str) -> None:
+    """Refuse an ONNX file exported from a different spec than the checkpoint's."""
+    meta = sess.get_modelmeta().custom_metadata_map
+    if "gaitpredict_spec" not in meta:
+        raise ExportError(f"{source}: no gaitpredict metadata; export it with `gaitpredict export`")
+    if json.loads(meta["gaitpredict_spec"]) != json.loads(json.dumps(spec.to_dict())):
+        raise ExportError(
+            f"{source}: exported for {meta['gaitpredict_spec']}, but the checkpoint is "
+            f"{json.dumps(spec.to_dict())}"
+        )
+
+
+def onnx_parity(model, sess, windows_deg: np.ndarray, chunk: int = 1024) -> float:
+    """Largest |ONNX - PyTorch (float64)| in degrees over real windows (batch, W, C)."""
+    reference = copy.deepcopy(model).double().eval()
+    worst = 0.0
+    with torch.no_grad():
+        for s in range(0, len(windows_deg), chunk):
+            x = np.array(windows_deg[s : s + chunk], dtype=np.float64)
+            ref = reference(torch.from_numpy(x)).numpy()
+            got = sess.run([OUTPUT], {INPUT: x.astype(np.float32)})[0]
+            worst = max(worst, float(np.abs(got - ref).max()))
+    return worst
+
+
+def export_onnx(checkpoint, path, windows_deg: np.ndarray) -> dict:
+    """Export a checkpoint to `path` (atomically) after checking parity on real windows."""
+    from ..checkpoint import load_checkpoint
+
+    model, spec, payload = load_checkpoint(checkpoint)
+    data = export_bytes(model, spec, payload["model_name"])
+    sess = session(data)
+    worst = onnx_parity(model, sess, windows_deg)
+    if not worst <= PARITY_TOLERANCE_DEG:
+        raise ExportError(
+            f"{checkpoint}: ONNX and PyTorch differ by {worst:.3g} deg on real windows "
+            f"(tolerance {PARITY_TOLERANCE_DEG:g}); not written"
+        )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return {"path": str(path), "max_diff_deg": worst, "windows": len(windows_deg)}

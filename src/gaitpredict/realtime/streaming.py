@@ -1,0 +1,240 @@
+"""`StreamingPredictor`: frames arrive one at a time; once a window is full, every push
+returns the prediction `horizon_ms` ahead.
+
+Bounded state: a ring buffer of two windows (each frame written twice, so the current
+window is always one contiguous slice) and buffers allocated once. Late or missing frames
+and non-finite values are bridged by holding the last good value for up to `max_gap_ms`
+(flagged `bridged`); a longer gap resets the predictor, which then warms up again.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..channels import CHANNELS
+from ..errors import ChannelError, RateMismatchError
+from . import export
+from .backends import OnnxBackend, TorchBackend
+
+log = logging.getLogger(__name__)
+RATE_CHECK_INTERVALS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    values_deg: np.ndarray  # (outputs,), the checkpoint's target order (horizon-major)
+    time_s: float  # time of the newest frame used
+    target_time_s: float  # the time the (last) prediction is for: time_s + horizon
+    bridged: bool  # the window holds frames held across a gap or non-finite values
+
+
+class StreamingPredictor:
+    """Push frames (a mapping channel -> degrees, or an array in `channels` order)."""
+
+    def __init__(self, model, spec, backend: str = "auto", onnx_source=None,
+                 max_gap_ms: float = 50.0, stream_rate_hz: float | None = None,
+                 rate_tolerance: float = 0.05, model_name: str = ""):  # fmt: skip
+        self.spec, self.model_name = spec, model_name
+        self.channels = tuple(spec.inputs)
+        self.rate_hz = float(spec.rate_hz)
+        self.horizon_s = spec.horizon_frames / self.rate_hz
+        self.max_gap_ms, self.rate_tolerance = float(max_gap_ms), rate_tolerance
+        if stream_rate_hz is not None:
+            self.check_rate(float(stream_rate_hz), "the stream's declared rate")
+        backend = self._choose(model, backend)
+        # onnxruntime runs the graph in float32 (it has no float64 Conv or LSTM); the torch
+        # backend runs in float64, like offline prediction
+        dtype = np.float32 if backend == "onnx" else np.float64
+        w, c = spec.window_frames, len(self.channels)
+        self._w = w
+        self._ring = np.zeros((2 * w, c), dtype=dtype)
+        self._x = np.zeros((1, w, c), dtype=dtype)
+        self._out = np.zeros(spec.n_outputs, dtype=np.float64)
+        self._frame = np.zeros(c, dtype=dtype)
+        self._last_good = np.zeros(c, dtype=dtype)
+        self._index = {ch: k for k, ch in enumerate(self.channels)}
+        self._known_keys: frozenset | None = None
+        self._intervals = np.zeros(RATE_CHECK_INTERVALS)
+        self._n_intervals = 0
+        self.backend = self._backend(model, backend, onnx_source)
+        self.resets = self.ignored = self.bridged_frames = 0
+        self.last_reset: str | None = None
+        self._last_t: float | None = None
+        self.reset("start")
+
+    @classmethod
+    def from_checkpoint(cls, path, backend: str = "auto", onnx_path=None, **kwargs):
+        from ..checkpoint import load_checkpoint
+
+        model, spec, payload = load_checkpoint(path)
+        return cls(model, spec, backend, onnx_path, model_name=payload["model_name"], **kwargs)
+
+    @staticmethod
+    def _choose(model, backend: str) -> str:
+        if backend == "auto":
+            try:
+                export.require_onnxruntime()
+                return "onnx" if getattr(model, "trainable", False) else "torch"
+            except export.ExportError:
+                return "torch"
+        if backend not in ("onnx", "torch"):
+            raise ValueError(f"backend must be auto, onnx or torch, got {backend!r}")
+        return backend
+
+    def _backend(self, model, backend: str, onnx_source):
+        if backend == "torch":
+            return TorchBackend(copy.deepcopy(model).double(), self._x, self._out)
+        if onnx_source is None:
+            sess = export.session(export.export_bytes(model, self.spec, self.model_name))
+        else:
+            sess = export.session(onnx_source)
+            export.check_matches(sess, self.spec, str(onnx_source))
+        return OnnxBackend(sess, self._x, self._out)
+
+    # -- state ---------------------------------------------------------------------------
+    def reset(self, reason: str = "reset by the caller") -> None:
+        """Forget the window; the next `window_frames` pushes warm up again."""
+        self._pos = self._filled = self._held_run = 0
+        self._since_held = self._w  # frames since the last held frame
+        self._have_good = False
+        self.status = f"warming up ({reason})"
+        if reason != "start":
+            self.resets += 1
+            self.last_reset = reason
+            log.warning("streaming predictor reset: %s", reason)
+
+    @property
+    def ready(self) -> bool:
+        return self._filled >= self._w
+
+    # -- the hot path --------------------------------------------------------------------
+    def push(self, frame, timestamp: float | None = None) -> Prediction | None:
+        """One frame -> a Prediction once the window is full, else None (see `status`)."""
+        self._read(frame)
+        t = self._time(timestamp)
+        if t is None:
+            return None
+        finite = np.isfinite(self._frame)
+        if finite.all():
+            self._last_good[:] = self._frame
+            self._have_good, self._held_run = True, 0
+            held = False
+        elif not self._have_good:
+            self.status = "waiting: no finite value yet for " + self._bad_channels(finite)
+            return None
+        else:
+            np.copyto(self._frame, self._last_good, where=~finite)
+            held = True
+            if not self._hold(1, f"non-finite {self._bad_channels(finite)}"):
+                return None
+        self._write(self._frame, held)
+        if self._filled < self._w:
+            after = f", after a reset: {self.last_reset}" if self.last_reset else ""
+            self.status = f"warming up ({self._filled}/{self._w} frames{after})"
+            return None
+        np.copyto(self._x[0], self._ring[self._pos : self._pos + self._w])
+        self.backend.run()
+        bridged = self._since_held < self._w
+        self.status = "bridged" if bridged else "ok"
+        return Prediction(self._out.copy(), t, t + self.horizon_s, bridged)
+
+    def _read(self, frame) -> None:
+        if isinstance(frame, Mapping):
+            keys = frame.keys()
+            if self._known_keys is None or keys != self._known_keys:
+                self._check_names(keys)
+                self._known_keys = frozenset(keys)
+            for ch, k in self._index.items():
+                self._frame[k] = frame[ch]
+            return
+        values = np.asarray(frame, dtype=self._frame.dtype)
+        if values.shape != self._frame.shape:
+            raise ChannelError(
+                f"frame has {values.size} values in shape {values.shape}; this model takes "
+                f"{len(self.channels)} channels in this order: {', '.join(self.channels)}"
+            )
+        self._frame[:] = values
+
+    def _check_names(self, keys) -> None:
+        unknown = sorted(set(keys) - set(CHANNELS))
+        if unknown:
+            raise ChannelError(
+                f"frame has unknown channel name(s) {unknown}; channels are named like "
+                f"{', '.join(self.channels[:3])} (see gaitpredict.channels.CHANNELS)"
+            )
+        missing = [ch for ch in self.channels if ch not in keys]
+        if missing:
+            raise ChannelError(f"frame lacks channel(s) {missing} that the model needs")
+
+    def _time(self, timestamp) -> float | None:
+        """The frame's time; fills or resets across gaps; None when the frame is ignored."""
+        last = self._last_t
+        if timestamp is None:
+            t = 0.0 if last is None else last + 1.0 / self.rate_hz
+        else:
+            t = float(timestamp)
+            if not math.isfinite(t):
+                return self._ignore(f"non-finite timestamp {timestamp!r}")
+            if last is not None and t <= last:
+                return self._ignore(f"timestamp {t:.6f} s is not after {last:.6f} s")
+        if last is not None and timestamp is not None:
+            steps = round((t - last) * self.rate_hz)
+            if steps < 1:
+                return self._ignore(f"timestamp {t:.6f} s is under half a frame after the last")
+            self._note_interval(t - last)
+            missing = steps - 1
+            # frames missing before a window has started need no bridging
+            if missing and self._filled and self._hold(missing, "missing frames"):
+                for _ in range(missing):
+                    self._write(self._last_good, held=True)
+        self._last_t = t
+        return t
+
+    def _hold(self, frames: int, why: str) -> bool:
+        """Account for `frames` held frames; reset (and return False) if the gap is too long."""
+        self._held_run += frames
+        gap_ms = self._held_run * 1000.0 / self.rate_hz
+        if gap_ms > self.max_gap_ms:
+            self.reset(f"{why}: gap of {gap_ms:.0f} ms > {self.max_gap_ms:g} ms")
+            return False
+        return True
+
+    def _write(self, values: np.ndarray, held: bool) -> None:
+        p = self._pos
+        self._ring[p] = values
+        self._ring[p + self._w] = values
+        self._pos = (p + 1) % self._w
+        self._filled = min(self._filled + 1, self._w)
+        if held:
+            self._since_held = 0
+            self.bridged_frames += 1
+        else:
+            self._since_held += 1
+
+    def _ignore(self, why: str):
+        self.ignored += 1
+        self.status = f"ignored: {why}"
+        return None
+
+    def _bad_channels(self, finite: np.ndarray) -> str:
+        return ", ".join(self.channels[k] for k in np.flatnonzero(~finite))
+
+    def _note_interval(self, dt: float) -> None:
+        if self._n_intervals < RATE_CHECK_INTERVALS:
+            self._intervals[self._n_intervals] = dt
+            self._n_intervals += 1
+            if self._n_intervals == RATE_CHECK_INTERVALS:
+                self.check_rate(1.0 / float(np.median(self._intervals)), "the timestamps")
+
+    def check_rate(self, rate_hz: float, source: str) -> None:
+        if abs(rate_hz - self.rate_hz) > self.rate_tolerance * self.rate_hz:
+            raise RateMismatchError(
+                f"{source} give {rate_hz:.1f} Hz but the model was trained at "
+                f"{self.rate_hz:g} Hz; resample the stream or train at its rate"
+            )
