@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/data/cmu_walking
 OUT ?= runs/quick
-EXTRAS ?= dev,c3d
+EXTRAS ?= dev,c3d,onnx,ray,lsl
+CKPT ?= $(firstword $(wildcard $(OUT)/runs/attn-cnn-lstm_*/model.pt))
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-latency standard clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
@@ -18,9 +19,7 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/gaitpredict data info --data $(DATA)
-	$(BIN)/gaitpredict train --model attn-cnn-lstm --inputs arms+legs --target r_knee_flex \
-		--horizon-ms 100 --window-ms 500 --test-subject S39 --max-epochs 60 --patience 12 \
-		--data $(DATA) --out runs/main
+	$(BIN)/gaitpredict reproduce --profile quick --data $(DATA) --out $(OUT)
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
@@ -30,6 +29,14 @@ bench: install
 	$(BIN)/python benchmarks/load.py --data $(DATA)
 	$(BIN)/python benchmarks/train_speed.py --data $(DATA)
 	$(BIN)/python benchmarks/accuracy.py --data $(DATA) --out runs/accuracy
+
+bench-latency: install
+	@test -n "$(CKPT)" || { echo "no checkpoint: run 'make run' first or pass CKPT=path/model.pt"; exit 2; }
+	$(BIN)/gaitpredict bench-latency $(CKPT) --backend onnx --data $(DATA)
+	$(BIN)/gaitpredict bench-latency $(CKPT) --backend torch --data $(DATA)
+
+standard: install
+	$(BIN)/gaitpredict reproduce --profile standard --data $(DATA) --out runs/standard
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

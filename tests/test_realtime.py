@@ -268,3 +268,20 @@ def test_lsl_loopback_end_to_end(ckpt, s16_trial, cmu_dir, tmp_path):
     assert np.abs(got[:, 0] - offline).max() <= 1e-5
     assert not got[:, 1].any()  # nothing bridged
     assert json.loads(predictor.stdout.read())["predictions"] == expected
+
+
+def test_recurrent_streamer_steps_exactly_like_the_torch_model(cmu, s16_trial):
+    from gaitpredict.realtime.recurrent import RecurrentGait, RecurrentStreamer, train_recurrent
+
+    spec = WindowSpec.create(*SPEC_ARGS)
+    trials = cmu.trials_of("S08")
+    model, history = train_recurrent(spec, trials[:2], trials[2:3], max_epochs=1)
+    assert len(history) == 1 and 0 < history[0] < 100
+    reference = RecurrentGait(spec).double().eval()
+    reference.load_state_dict(model.state_dict())
+    x = s16_trial.select(list(spec.inputs)).angles_deg
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x[None]))[0][0].numpy()
+    streamer = RecurrentStreamer(model)
+    got = np.array([streamer.push(frame).copy() for frame in x])
+    assert np.abs(got - expected).max() < 1e-9
