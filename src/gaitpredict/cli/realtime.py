@@ -45,14 +45,11 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run_publish)
 
 
-def real_windows(spec, data: str | None, limit: int = 4096):
-    """Up to `limit` windows of real recordings with the checkpoint's channels and rate."""
-    import numpy as np
-
+def recordings(spec, data: str | None) -> list:
+    """Real trials (a file, or a dataset; default cmu-walking) usable by the checkpoint."""
     from ..datasets import load_dataset
     from ..errors import GaitDataError
     from ..io import read_trial
-    from ..windows import Windows
 
     if data and Path(data).is_file():
         trials = [read_trial(data)]
@@ -66,7 +63,16 @@ def real_windows(spec, data: str | None, limit: int = 4096):
             f"no recording at {spec.rate_hz:g} Hz with channels {list(spec.inputs)} in "
             f"{data or 'cmu-walking'}; pass --data with one"
         )
-    windows = Windows(trials[:8], spec)
+    return trials
+
+
+def real_windows(spec, data: str | None, limit: int = 4096):
+    """Up to `limit` windows of real recordings with the checkpoint's channels and rate."""
+    import numpy as np
+
+    from ..windows import Windows
+
+    windows = Windows(recordings(spec, data)[:8], spec)
     idx = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
     return windows.batch(idx)[0].numpy()
 
@@ -85,17 +91,9 @@ def run_export(args) -> int:
     return 0
 
 
-def bench_trial(spec, data):
-    from ..datasets import load_dataset
-    from ..io import read_trial
-
-    if data and Path(data).is_file():
-        return read_trial(data)
-    ds = load_dataset(data or "cmu-walking")
-    return max(ds.trials, key=lambda t: t.n_frames)
-
-
 def run_bench(args) -> int:
+    import time
+
     import numpy as np
     import torch
 
@@ -106,13 +104,13 @@ def run_bench(args) -> int:
         raise GaitDataError(f"--pushes {args.pushes}: at least 10000 for a stable p99")
     torch.set_num_threads(1)
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
-    trial = bench_trial(sp.spec, args.data)
+    trial = max(recordings(sp.spec, args.data), key=lambda t: t.n_frames)
     frames = np.nan_to_num(trial.select(list(sp.channels)).angles_deg)
     n = len(frames)
     for i in range(sp.spec.window_frames + 500):  # fill the window and warm the caches
         sp.push(frames[i % n])
     times = np.empty(args.pushes, dtype=np.int64)
-    clock = __import__("time").perf_counter_ns
+    clock = time.perf_counter_ns
     for i in range(args.pushes):
         frame = frames[i % n]
         t0 = clock()
