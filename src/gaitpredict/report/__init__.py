@@ -94,13 +94,24 @@ def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> 
     )
 
 
+def _section(doc: Document, grid: Grid, results: pd.DataFrame, name: str, title: str):
+    """Heading and progress line of one block's section: (block, its finished rows), or
+    (None, None) when the grid has no such block."""
+    block = grid.block(name)
+    if block is None:
+        return None, None
+    rows = block_rows(grid, results, name)
+    doc.heading(title)
+    doc.text(f"{len(rows)} of {expected_runs(grid, name)} runs finished.")
+    return block, rows
+
+
 def _table1(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block = grid.block("table1")
+    block, rows = _section(
+        doc, grid, results, "table1", "Table I: models x limb-synergy input sets"
+    )
     if block is None:
         return
-    rows = block_rows(grid, results, "table1")
-    doc.heading("Table I: models x limb-synergy input sets")
-    doc.text(f"{len(rows)} of {expected_runs(grid, 'table1')} runs finished.")
     header = ["model"]
     for inputs in block.inputs:
         header += [f"{inputs}: ours", "paper", "skill vs ridge"]
@@ -121,12 +132,11 @@ def _table1(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
 
 
 def _table2(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block = grid.block("table2")
+    block, rows = _section(
+        doc, grid, results, "table2", "Table II: the right knee plus one partner joint"
+    )
     if block is None:
         return
-    rows = block_rows(grid, results, "table2")
-    doc.heading("Table II: the right knee plus one partner joint")
-    doc.text(f"{len(rows)} of {expected_runs(grid, 'table2')} runs finished.")
     body = []
     for inputs in block.inputs:
         sel = rows[rows.inputs == inputs]
@@ -140,11 +150,11 @@ def _table2(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
 
 
 def _attention(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block = grid.block("attention")
+    block, rows = _section(
+        doc, grid, results, "attention", "Attention before vs after the LSTM (Figure 9)"
+    )
     if block is None:
         return
-    rows = block_rows(grid, results, "attention")
-    doc.heading("Attention before vs after the LSTM (Figure 9)")
     doc.table(
         ["placement", "ours"],
         [[label, str(cell(rows[rows.label == label]))] for label in block.models],
@@ -152,11 +162,9 @@ def _attention(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
 
 
 def _horizon(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> None:
-    block = grid.block("horizon")
+    block, rows = _section(doc, grid, results, "horizon", "Error vs horizon")
     if block is None:
         return
-    rows = block_rows(grid, results, "horizon")
-    doc.heading("Error vs horizon")
     header = ["model"] + [f"{h:g} ms" for h in block.horizons_ms]
     body = [
         [label]
@@ -175,11 +183,15 @@ def _horizon(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> Non
 
 
 def _within(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block = grid.block("within-subject")
+    block, rows = _section(
+        doc,
+        grid,
+        results,
+        "within-subject",
+        "Within-subject split (first 75 % of each subject's frames train, the rest test)",
+    )
     if block is None:
         return
-    rows = block_rows(grid, results, "within-subject")
-    doc.heading("Within-subject split (first 75 % of each subject's frames train, the rest test)")
     doc.text(
         "Not a cross-subject result: the test subjects were seen in training. Spread is over "
         "repeats only."
