@@ -7,12 +7,11 @@ package versions. Writes are atomic: a crash never leaves a half file in place o
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from .atomic import replacing
 from .errors import GaitDataError
 from .models import create_model
 from .windows import WindowSpec
@@ -54,15 +53,8 @@ def save_checkpoint(
         "extra": extra or {},
         "versions": versions(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 

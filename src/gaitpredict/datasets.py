@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .atomic import write_bytes
 from .errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
 from .io import EXTENSIONS, read_trial, recordings_in
 from .trial import Trial
@@ -156,10 +156,7 @@ def download_cmu_walking(dest: Path, manifest=None, base_url: str | None = None)
             raise ChecksumError(
                 f"{url}: sha256 {actual}, expected {row['sha256']} (the file was not saved)"
             )
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, target)
+        write_bytes(target, payload)
 
 
 def load_cmu_walking(data_dir=None, verify: bool = True) -> Dataset:

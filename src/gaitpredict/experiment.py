@@ -7,8 +7,6 @@ it writes config.json, model.pt (saved at each improvement), metrics.json, loss.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .atomic import write_json
 from .checkpoint import save_checkpoint
 from .datasets import Dataset
 from .errors import GaitDataError
@@ -83,7 +82,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.train.seed, cfg.train.deterministic, cfg.train.threads)
     spec, split, train_w, val_w, test_w = build_windows(dataset, cfg)
-    _write_json(
+    write_json(
         out / "config.json",
         {
             **cfg.to_dict(),
@@ -140,7 +139,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     save(model, {"metrics": metrics})
     _write_predictions(out, test_w, pred, truth, spec, cfg.model)
     _write_attention(out, model, test_w, spec)
-    _write_json(out / "metrics.json", metrics)
+    write_json(out / "metrics.json", metrics)
     return metrics
 
 
@@ -174,13 +173,7 @@ def attention_summary(model, windows: Windows, spec, chunk: int = 4096) -> dict 
 def _write_attention(out: Path, model, windows: Windows, spec) -> None:
     summary = attention_summary(model, windows, spec)
     if summary is not None:
-        _write_json(out / "attention.json", summary)
-
-
-def _write_json(path: Path, obj) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str))
-    os.replace(tmp, path)
+        write_json(out / "attention.json", summary)
 
 
 def _write_losses(out: Path, history, name: str) -> None:

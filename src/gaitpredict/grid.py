@@ -17,6 +17,7 @@ import yaml
 
 from .errors import GaitDataError
 from .experiment import RunConfig
+from .models.config import NetConfig
 from .training import TrainConfig
 
 BASELINES = ("hold", "const-velocity", "ridge")
@@ -125,12 +126,21 @@ def run_id(cfg: RunConfig) -> str:
     d = cfg.to_dict()
     d["train"] = {k: v for k, v in d["train"].items() if k not in _NOT_IDENTITY}
     if d["model"] == "attn-cnn-lstm":
-        d["model_config"] = {"attention": "after", **d["model_config"]}
+        d["model_config"] = {
+            **d["model_config"],
+            "attention": attention_of(cfg.model, cfg.model_config),
+        }
     text = json.dumps(d, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
+def attention_of(model: str, model_config: dict | None) -> str | None:
+    """The attention placement of an attn-cnn-lstm run (default "after"); None otherwise."""
+    if model != "attn-cnn-lstm":
+        return None
+    return (model_config or {}).get("attention") or NetConfig.attention
+
+
 def model_label(model: str, model_config: dict | None) -> str:
     """`attn-cnn-lstm@before` for the before-LSTM placement, the plain name otherwise."""
-    attention = (model_config or {}).get("attention")
-    return f"{model}@before" if model == "attn-cnn-lstm" and attention == "before" else model
+    return f"{model}@before" if attention_of(model, model_config) == "before" else model

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
@@ -15,7 +17,9 @@ class Predictor:
     sizes, PyTorch vs ONNX) disagree by ~1e-5 deg on knee angles; float64 is the reference."""
 
     def __init__(self, model, spec, payload: dict | None = None):
-        self.model, self.spec, self.payload = model.double(), spec, payload or {}
+        # a float64 copy: the caller's model (perhaps still training) keeps its dtype
+        self.model = copy.deepcopy(model).double()
+        self.spec, self.payload = spec, payload or {}
 
     @property
     def channels(self) -> tuple[str, ...]:

@@ -22,9 +22,10 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
+from .atomic import replacing, write_json, write_text
 from .errors import GaitDataError
 from .experiment import RunConfig
-from .grid import Grid, model_label, run_id
+from .grid import Grid, attention_of, model_label, run_id
 
 RESULTS = "results.csv"
 # columns that depend on the machine, not on the run's config and seed
@@ -69,9 +70,7 @@ def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
         "run_id": run_id(cfg),
         "label": model_label(cfg.model, cfg.model_config),
         "model": cfg.model,
-        "attention": (cfg.model_config.get("attention") or "after")
-        if cfg.model == "attn-cnn-lstm"
-        else None,
+        "attention": attention_of(cfg.model, cfg.model_config),
         "inputs": cfg.inputs,
         "target": cfg.target,
         "horizon_ms": cfg.horizon_ms,
@@ -118,9 +117,8 @@ class ResultsTable:
 
     def add(self, row: dict) -> None:
         self.rows = [r for r in self.rows if r["run_id"] != row["run_id"]] + [row]
-        tmp = self.path.with_suffix(".csv.tmp")
-        pd.DataFrame(self.rows).to_csv(tmp, index=False)
-        os.replace(tmp, self.path)
+        with replacing(self.path) as tmp:
+            pd.DataFrame(self.rows).to_csv(tmp, index=False)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
@@ -266,11 +264,8 @@ def _remember_grid(grid: Grid, data_root: str, out: Path) -> None:
             raise GaitDataError(
                 f"{out} holds results on {old['data']}, not {data_root}; use another --out"
             )
-    meta = {"data": str(data_root), "grid": grid.name}
-    tmp = meta_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2))
-    os.replace(tmp, meta_path)
-    (out / "grid.yaml").write_text(yaml.safe_dump(grid.to_dict(), sort_keys=False))
+    write_json(meta_path, {"data": str(data_root), "grid": grid.name})
+    write_text(out / "grid.yaml", yaml.safe_dump(grid.to_dict(), sort_keys=False))
 
 
 def _log_session(out: Path, executor, workers, summary: GridSummary, command=None) -> None:
@@ -290,6 +285,4 @@ def _log_session(out: Path, executor, workers, summary: GridSummary, command=Non
             "cpus": os.cpu_count(),
         }
     )
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sessions, indent=2))
-    os.replace(tmp, path)
+    write_json(path, sessions)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..atomic import write_bytes
 from ..errors import ExportError
 
 INPUT, OUTPUT = "window_deg", "prediction_deg"
@@ -128,9 +127,5 @@ def export_onnx(checkpoint, path, windows_deg: np.ndarray) -> dict:
             f"{checkpoint}: ONNX and PyTorch differ by {worst:.3g} deg on real windows "
             f"(tolerance {PARITY_TOLERANCE_DEG:g}); not written"
         )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_bytes(path, data)
     return {"path": str(path), "max_diff_deg": worst, "windows": len(windows_deg)}

@@ -7,13 +7,13 @@ a paired test per claim of the paper, the figures, and how the numbers were prod
 from __future__ import annotations
 
 import json
-import os
 import platform
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from ..atomic import write_text
 from ..errors import GaitDataError
 from ..grid import Grid
 from ..runner import RESULTS, ResultsTable
@@ -49,15 +49,9 @@ def write_report(out) -> list[Path]:
     _claims(doc, grid, results)
     _figures(doc, grid, results, out)
     md, html = out / "report.md", out / "report.html"
-    _atomic_write(md, doc.markdown(out))
-    _atomic_write(html, doc.html())
+    write_text(md, doc.markdown(out))
+    write_text(html, doc.html())
     return [md, html]
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> None:
