@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from gaitpredict.datasets import CROSS_SUBJECT_TEST_SUBJECTS, load_dataset
-from gaitpredict.experiment import RunConfig, run_experiment
-from gaitpredict.training import TrainConfig
+from gaitpredict.data.datasets import CROSS_SUBJECT_TEST_SUBJECTS, load_dataset
+from gaitpredict.experiments.run import RunConfig, run_experiment
+from gaitpredict.training.trainer import TrainConfig
 
 
 def main():

@@ -7,7 +7,7 @@ import argparse
 import statistics
 import time
 
-from gaitpredict.datasets import load_dataset
+from gaitpredict.data.datasets import load_dataset
 
 
 def main():
@@ -30,7 +30,7 @@ def main():
 
 
 def _no_verify(data):
-    from gaitpredict.datasets import find_cmu_walking, load_cmu_walking
+    from gaitpredict.data.datasets import find_cmu_walking, load_cmu_walking
 
     folder = find_cmu_walking(None if data == "cmu-walking" else data)
     return load_cmu_walking(folder, verify=False)

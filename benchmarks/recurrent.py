@@ -11,14 +11,18 @@ import time
 import numpy as np
 import torch
 
-from gaitpredict.datasets import load_dataset
-from gaitpredict.experiment import RunConfig, run_experiment
-from gaitpredict.predictor import load_predictor
+from gaitpredict.data.datasets import load_dataset
+from gaitpredict.evaluation.predictor import load_predictor
+from gaitpredict.experiments.run import RunConfig, run_experiment
 from gaitpredict.realtime import StreamingPredictor
-from gaitpredict.realtime.recurrent import RecurrentStreamer, predict_trial, train_recurrent
-from gaitpredict.splits import carve_validation, leave_one_subject_out
-from gaitpredict.training import TrainConfig
-from gaitpredict.windows import WindowSpec
+from gaitpredict.realtime.experimental.recurrent import (
+    RecurrentStreamer,
+    predict_trial,
+    train_recurrent,
+)
+from gaitpredict.training.trainer import TrainConfig
+from gaitpredict.windowing.splits import carve_validation, leave_one_subject_out
+from gaitpredict.windowing.windows import WindowSpec
 
 
 def latency_us(push, frames, n=10000):

@@ -10,10 +10,10 @@ import time
 
 import torch
 
-from gaitpredict.datasets import load_dataset
-from gaitpredict.experiment import RunConfig, build_windows
+from gaitpredict.data.datasets import load_dataset
+from gaitpredict.experiments.run import RunConfig, build_windows
 from gaitpredict.models import create_model
-from gaitpredict.training import TrainConfig, fit_normalisation, seed_everything, train
+from gaitpredict.training.trainer import TrainConfig, fit_normalisation, seed_everything, train
 
 NETWORKS = [
     ("cnn", {}),

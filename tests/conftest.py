@@ -27,13 +27,13 @@ def cmu_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def cmu(cmu_dir):
-    from gaitpredict.datasets import load_dataset
+    from gaitpredict.data.datasets import load_dataset
 
     return load_dataset(cmu_dir)
 
 
 @pytest.fixture(scope="session")
 def walking_1(cmu_dir):
-    from gaitpredict.io import read_trial
+    from gaitpredict.data.io import read_trial
 
     return read_trial(cmu_dir / "test/walking/walking_1.txt")

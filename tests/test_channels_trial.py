@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from gaitpredict.channels import CHANNELS, INPUT_SETS, resolve_channels
+from gaitpredict.data.channels import CHANNELS, INPUT_SETS, resolve_channels
+from gaitpredict.data.trial import Trial
 from gaitpredict.errors import ChannelError, GaitDataError
-from gaitpredict.trial import Trial
 
 
 def test_catalog_has_both_sides_of_every_dof():

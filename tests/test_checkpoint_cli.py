@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from gaitpredict.checkpoint import load_checkpoint, save_checkpoint
 from gaitpredict.cli import main
 from gaitpredict.errors import ChannelError, GaitDataError, RateMismatchError
+from gaitpredict.evaluation.predictor import Predictor, load_predictor
 from gaitpredict.models import create_model
-from gaitpredict.predictor import Predictor, load_predictor
-from gaitpredict.windows import WindowSpec
+from gaitpredict.training.checkpoint import load_checkpoint, save_checkpoint
+from gaitpredict.windowing.windows import WindowSpec
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_predictor_refuses_missing_channels_and_other_rates(trained_run, walking
 
 
 def test_evaluate_refuses_other_rates_without_resample(trained_run, tmp_path, walking_1, capsys):
-    from gaitpredict.io.bvh import write_bvh
+    from gaitpredict.data.io.bvh import write_bvh
 
     write_bvh(walking_1.resample(60), tmp_path / "slow.bvh")
     assert main(["evaluate", str(trained_run / "model.pt"), str(tmp_path)]) == 2

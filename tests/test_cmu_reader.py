@@ -7,9 +7,9 @@ import pytest
 from scipy.signal import find_peaks
 
 from gaitpredict.cli import main
-from gaitpredict.io import read_trial
-from gaitpredict.io.cmu import JOINT_INDEX
-from gaitpredict.preprocess import fill_gaps
+from gaitpredict.data.io import read_trial
+from gaitpredict.data.io.cmu import JOINT_INDEX
+from gaitpredict.data.preprocess import fill_gaps
 
 RANGES = {  # plausible walking ranges in degrees (min >= lo, max <= hi)
     "hip_flex": (-35, 60),

@@ -3,9 +3,9 @@ import shutil
 import numpy as np
 import pytest
 
-from gaitpredict import datasets
+from gaitpredict.data import datasets
+from gaitpredict.data.trial import Trial
 from gaitpredict.errors import ChecksumError, DatasetNotFoundError, RateMismatchError
-from gaitpredict.trial import Trial
 
 
 def test_unknown_trials_that_may_be_s35(cmu):
@@ -44,7 +44,7 @@ def test_environment_variable_is_used(cmu_dir, monkeypatch):
 
 
 def test_user_folder_with_subject_folders_and_table(walking_1, tmp_path):
-    from gaitpredict.io.bvh import write_bvh
+    from gaitpredict.data.io.bvh import write_bvh
 
     for subject in ("A", "B"):
         (tmp_path / "by_folder" / subject).mkdir(parents=True)

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from gaitpredict.models import create_model, list_models
-from gaitpredict.training import TrainConfig, fit_normalisation, seed_everything, train
-from gaitpredict.windows import Windows, WindowSpec
+from gaitpredict.training.trainer import TrainConfig, fit_normalisation, seed_everything, train
+from gaitpredict.windowing.windows import Windows, WindowSpec
 
 NETWORKS = ["cnn", "lstm", "cnn-lstm", "attn-cnn-lstm"]
 VARIANTS = [(m, {}) for m in list_models()] + [("attn-cnn-lstm", {"attention": "before"})]

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from gaitpredict.data.preprocess import fill_gaps, find_gaps, lowpass, lowpass_zero_phase_offline
+from gaitpredict.data.trial import Trial
 from gaitpredict.errors import GaitDataError
-from gaitpredict.preprocess import fill_gaps, find_gaps, lowpass, lowpass_zero_phase_offline
-from gaitpredict.trial import Trial
 
 
 def _trial(values, rate=100.0):

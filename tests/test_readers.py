@@ -5,9 +5,9 @@ import csv
 import numpy as np
 import pytest
 
+from gaitpredict.data.io import read_trial
+from gaitpredict.data.io.bvh import write_bvh
 from gaitpredict.errors import ChannelError, FileFormatError, FrameCountError, MissingAnglesError
-from gaitpredict.io import read_trial
-from gaitpredict.io.bvh import write_bvh
 
 from .conftest import C3D_DIR, MCGILL_DIR, OPENCAP_DIR, need
 
@@ -75,7 +75,7 @@ pytest.importorskip("ezc3d", reason="C3D tests need the c3d extra (ezc3d)")
 
 
 def test_c3d_angle_points_round_trip(walking_1, tmp_path):
-    from gaitpredict.io.c3d import write_c3d_angles
+    from gaitpredict.data.io.c3d import write_c3d_angles
 
     write_c3d_angles(walking_1, tmp_path / "w.c3d")
     back = read_trial(tmp_path / "w.c3d")
@@ -100,7 +100,7 @@ def test_mcgill_plug_in_gait_angles_match_manifest():
 
 
 def test_every_c3d_sample_reads_or_fails_specifically():
-    from gaitpredict.io.c3d import read_c3d_markers
+    from gaitpredict.data.io.c3d import read_c3d_markers
 
     folder = need(C3D_DIR)
     for row in csv.DictReader(open(folder / "MANIFEST.csv")):
@@ -117,7 +117,7 @@ def test_every_c3d_sample_reads_or_fails_specifically():
 
 
 def test_c3d_format_variants_hold_identical_data():
-    from gaitpredict.io.c3d import read_c3d_markers
+    from gaitpredict.data.io.c3d import read_c3d_markers
 
     folder = need(C3D_DIR)
     pc, dec = read_c3d_markers(folder / "pc_real.c3d"), read_c3d_markers(folder / "dec_real.c3d")
@@ -131,7 +131,7 @@ def test_c3d_format_variants_hold_identical_data():
 
 
 def test_duplicate_and_prefixed_labels():
-    from gaitpredict.io.c3d import read_c3d_markers
+    from gaitpredict.data.io.c3d import read_c3d_markers
 
     folder = need(C3D_DIR)
     dup = read_c3d_markers(folder / "duplicate_labels.c3d")
@@ -150,7 +150,7 @@ def test_c3d_garbage(tmp_path):
 # --- QTM TSV --------------------------------------------------------------------------------
 @pytest.mark.parametrize("rot_columns", [True, False])
 def test_qtm_6d_round_trip(walking_1, tmp_path, rot_columns):
-    from gaitpredict.io.qtm import write_qtm_6d
+    from gaitpredict.data.io.qtm import write_qtm_6d
 
     write_qtm_6d(walking_1, tmp_path / "w.tsv", rot_columns=rot_columns)
     back = read_trial(tmp_path / "w.tsv")
@@ -159,7 +159,7 @@ def test_qtm_6d_round_trip(walking_1, tmp_path, rot_columns):
 
 
 def test_qtm_3d_markers_and_errors(tmp_path):
-    from gaitpredict.io.qtm import read_qtm_markers
+    from gaitpredict.data.io.qtm import read_qtm_markers
 
     head = (
         "NO_OF_FRAMES\t3\nNO_OF_CAMERAS\t8\nNO_OF_MARKERS\t2\nFREQUENCY\t100\n"

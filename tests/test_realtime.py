@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from gaitpredict.checkpoint import save_checkpoint
 from gaitpredict.cli import main
 from gaitpredict.errors import ChannelError, ExportError, GaitDataError, RateMismatchError
+from gaitpredict.evaluation.predictor import load_predictor
 from gaitpredict.models import create_model
-from gaitpredict.predictor import load_predictor
 from gaitpredict.realtime import StreamingPredictor, export
 from gaitpredict.realtime.replay import replay
-from gaitpredict.training import fit_normalisation
-from gaitpredict.windows import Windows, WindowSpec
+from gaitpredict.training.checkpoint import save_checkpoint
+from gaitpredict.training.trainer import fit_normalisation
+from gaitpredict.windowing.windows import Windows, WindowSpec
 
 NETWORKS = [
     ("cnn", {}),
@@ -271,7 +271,11 @@ def test_lsl_loopback_end_to_end(ckpt, s16_trial, cmu_dir, tmp_path):
 
 
 def test_recurrent_streamer_steps_exactly_like_the_torch_model(cmu, s16_trial):
-    from gaitpredict.realtime.recurrent import RecurrentGait, RecurrentStreamer, train_recurrent
+    from gaitpredict.realtime.experimental.recurrent import (
+        RecurrentGait,
+        RecurrentStreamer,
+        train_recurrent,
+    )
 
     spec = WindowSpec.create(*SPEC_ARGS)
     trials = cmu.trials_of("S08")

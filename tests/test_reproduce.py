@@ -5,11 +5,11 @@ import re
 import pandas as pd
 import pytest
 
-from gaitpredict import runner
 from gaitpredict.cli import main
-from gaitpredict.grid import Grid
+from gaitpredict.experiments import runner
+from gaitpredict.experiments.grid import Grid
+from gaitpredict.experiments.runner import TIMING_COLUMNS, RunFailedError, run_grid
 from gaitpredict.report.tables import PAPER_TABLE1, PAPER_TABLE2
-from gaitpredict.runner import TIMING_COLUMNS, RunFailedError, run_grid
 
 MODELS = ["cnn", "lstm", "cnn-lstm", "attn-cnn-lstm", "hold", "const-velocity", "ridge"]
 TINY = {

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gaitpredict.errors import GaitDataError
-from gaitpredict.grid import Grid, run_id
-from gaitpredict.stats import wilcoxon_paired
+from gaitpredict.evaluation.stats import wilcoxon_paired
+from gaitpredict.experiments.grid import Grid, run_id
 
 
 def exact_wilcoxon_p(d):

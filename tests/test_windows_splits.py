@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 import torch
 
+from gaitpredict.data.preprocess import lowpass_zero_phase_offline
+from gaitpredict.data.trial import Trial
 from gaitpredict.errors import LeakageError
-from gaitpredict.experiment import RunConfig, build_windows
-from gaitpredict.preprocess import lowpass_zero_phase_offline
-from gaitpredict.splits import carve_validation, leave_one_subject_out, within_subject
-from gaitpredict.training import TrainConfig
-from gaitpredict.trial import Trial
-from gaitpredict.windows import Windows, WindowSpec
+from gaitpredict.experiments.run import RunConfig, build_windows
+from gaitpredict.training.trainer import TrainConfig
+from gaitpredict.windowing.splits import carve_validation, leave_one_subject_out, within_subject
+from gaitpredict.windowing.windows import Windows, WindowSpec
 
 
 def _ramp(n, start, rate=100.0, tid="t"):
@@ -91,7 +91,7 @@ def test_validation_is_whole_training_trials(cmu):
 
 def test_normalisation_uses_training_data_only(cmu):
     from gaitpredict.models import create_model
-    from gaitpredict.training import fit_normalisation
+    from gaitpredict.training.trainer import fit_normalisation
 
     spec, split, train_w, _, test_w = build_windows(cmu, RunConfig(test_subject="S16"))
     model = create_model("cnn", spec, input_mode="absolute", target_mode="absolute")

@@ -7,19 +7,19 @@ __all__ = ["Trial", "load_dataset", "read_trial", "load_predictor", "__version__
 
 def __getattr__(name):
     if name == "Trial":
-        from .trial import Trial
+        from .data.trial import Trial
 
         return Trial
     if name == "load_dataset":
-        from .datasets import load_dataset
+        from .data.datasets import load_dataset
 
         return load_dataset
     if name == "read_trial":
-        from .io import read_trial
+        from .data.io import read_trial
 
         return read_trial
     if name == "load_predictor":
-        from .predictor import load_predictor
+        from .evaluation.predictor import load_predictor
 
         return load_predictor
     raise AttributeError(name)

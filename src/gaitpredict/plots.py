@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .channels import JOINT_DOFS  # noqa: E402
+from .data.channels import JOINT_DOFS  # noqa: E402
 
 
 def plot_trial(trial, out: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..channels import CHANNELS
+from ..data.channels import CHANNELS
 
 
 def add_parser(sub) -> None:
@@ -42,7 +42,7 @@ def dataset_summary(dataset) -> dict:
 
 
 def run_info(args) -> int:
-    from ..datasets import load_dataset
+    from ..data.datasets import load_dataset
 
     summary = dataset_summary(load_dataset(args.data or "cmu-walking"))
     if args.json:
@@ -57,7 +57,7 @@ def run_info(args) -> int:
 
 
 def run_plot(args) -> int:
-    from ..io import read_trial
+    from ..data.io import read_trial
     from ..plots import plot_trial
 
     trial = read_trial(args.file, format=args.format)

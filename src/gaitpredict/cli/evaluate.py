@@ -24,9 +24,9 @@ def add_parser(sub) -> None:
 
 
 def collect_trials(args):
-    from ..datasets import load_dataset
+    from ..data.datasets import load_dataset
+    from ..data.io import read_trial, recordings_in
     from ..errors import GaitDataError
-    from ..io import read_trial, recordings_in
 
     if args.data:
         if not args.subject:
@@ -47,9 +47,9 @@ def collect_trials(args):
 
 def evaluate_trials(predictor, trials, resample: bool = False) -> dict:
     from ..errors import RateMismatchError
-    from ..experiment import predict_all
-    from ..metrics import error_table
-    from ..windows import Windows
+    from ..evaluation.metrics import error_table
+    from ..experiments.run import predict_all
+    from ..windowing.windows import Windows
 
     spec = predictor.spec
     ready = []
@@ -73,7 +73,7 @@ def evaluate_trials(predictor, trials, resample: bool = False) -> dict:
 
 
 def run(args) -> int:
-    from ..predictor import load_predictor
+    from ..evaluation.predictor import load_predictor
 
     predictor = load_predictor(args.checkpoint)
     result = evaluate_trials(predictor, collect_trials(args), args.resample)

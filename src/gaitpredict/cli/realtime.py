@@ -47,9 +47,9 @@ def add_parser(sub) -> None:
 
 def recordings(spec, data: str | None) -> list:
     """Real trials (a file, or a dataset; default cmu-walking) usable by the checkpoint."""
-    from ..datasets import load_dataset
+    from ..data.datasets import load_dataset
+    from ..data.io import read_trial
     from ..errors import GaitDataError
-    from ..io import read_trial
 
     if data and Path(data).is_file():
         trials = [read_trial(data)]
@@ -70,7 +70,7 @@ def real_windows(spec, data: str | None, limit: int = 4096):
     """Up to `limit` windows of real recordings with the checkpoint's channels and rate."""
     import numpy as np
 
-    from ..windows import Windows
+    from ..windowing.windows import Windows
 
     windows = Windows(recordings(spec, data)[:8], spec)
     idx = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
@@ -78,8 +78,8 @@ def real_windows(spec, data: str | None, limit: int = 4096):
 
 
 def run_export(args) -> int:
-    from ..checkpoint import load_checkpoint
     from ..realtime.export import PARITY_TOLERANCE_DEG, export_onnx
+    from ..training.checkpoint import load_checkpoint
 
     _, spec, _ = load_checkpoint(args.checkpoint)
     result = export_onnx(args.checkpoint, args.onnx, real_windows(spec, args.data))
@@ -155,7 +155,7 @@ def run_stream(args) -> int:
         counts = stream_lsl(sp, args.lsl_in, out_name, args.max_samples, args.idle_timeout_s)
         print(json.dumps({"published_to": out_name, "backend": sp.backend.name, **counts}))
         return 0
-    from ..io import read_trial
+    from ..data.io import read_trial
     from ..realtime.replay import replay, score, write_outputs
 
     trial = read_trial(args.replay)
@@ -173,7 +173,7 @@ def run_stream(args) -> int:
 
 
 def run_publish(args) -> int:
-    from ..io import read_trial
+    from ..data.io import read_trial
     from ..realtime.lsl import publish
 
     trial = read_trial(args.recording)

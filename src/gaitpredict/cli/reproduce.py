@@ -47,8 +47,8 @@ def run(args) -> int:
     import sys
     import time
 
-    from ..grid import Grid
-    from ..runner import run_grid
+    from ..experiments.grid import Grid
+    from ..experiments.runner import run_grid
 
     grid = Grid.load(args.grid or args.profile)
     root = data_root(args.data)

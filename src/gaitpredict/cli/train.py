@@ -59,9 +59,9 @@ def model_config_from(args) -> dict:
 def run(args) -> int:
     import json
 
-    from ..datasets import load_dataset
-    from ..experiment import RunConfig, run_experiment
-    from ..training import TrainConfig
+    from ..data.datasets import load_dataset
+    from ..experiments.run import RunConfig, run_experiment
+    from ..training.trainer import TrainConfig
 
     dataset = load_dataset(args.data or "cmu-walking")
     cfg = RunConfig(

@@ -116,7 +116,7 @@ def onnx_parity(model, sess, windows_deg: np.ndarray, chunk: int = 1024) -> floa
 
 def export_onnx(checkpoint, path, windows_deg: np.ndarray) -> dict:
     """Export a checkpoint to `path` (atomically) after checking parity on real windows."""
-    from ..checkpoint import load_checkpoint
+    from ..training.checkpoint import load_checkpoint
 
     model, spec, payload = load_checkpoint(checkpoint)
     data = export_bytes(model, spec, payload["model_name"])

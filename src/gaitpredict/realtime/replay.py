@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.trial import Trial
 from ..errors import RateMismatchError
-from ..metrics import mae, rmse
-from ..trial import Trial
+from ..evaluation.metrics import mae, rmse
 
 
 def replay(predictor, trial: Trial, realtime: bool = False) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..channels import CHANNELS
+from ..data.channels import CHANNELS
 from ..errors import ChannelError, RateMismatchError
 from . import export
 from .backends import OnnxBackend, TorchBackend
@@ -70,7 +70,7 @@ class StreamingPredictor:
 
     @classmethod
     def from_checkpoint(cls, path, backend: str = "auto", onnx_path=None, **kwargs):
-        from ..checkpoint import load_checkpoint
+        from ..training.checkpoint import load_checkpoint
 
         model, spec, payload = load_checkpoint(path)
         return cls(model, spec, backend, onnx_path, model_name=payload["model_name"], **kwargs)
@@ -166,7 +166,7 @@ class StreamingPredictor:
         if unknown:
             raise ChannelError(
                 f"frame has unknown channel name(s) {unknown}; channels are named like "
-                f"{', '.join(self.channels[:3])} (see gaitpredict.channels.CHANNELS)"
+                f"{', '.join(self.channels[:3])} (see gaitpredict.data.channels.CHANNELS)"
             )
         missing = [ch for ch in self.channels if ch not in keys]
         if missing:

@@ -15,8 +15,8 @@ import yaml
 
 from ..atomic import write_text
 from ..errors import GaitDataError
-from ..grid import Grid
-from ..runner import RESULTS, ResultsTable
+from ..experiments.grid import Grid
+from ..experiments.runner import RESULTS, ResultsTable
 from . import figures
 from .document import Document
 from .tables import (

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..grid import Grid, run_id
-from ..stats import PairedTest, wilcoxon_paired
+from ..evaluation.stats import PairedTest, wilcoxon_paired
+from ..experiments.grid import Grid, run_id
 
 # The paper's Table I (RMSE, MAE in degrees; right knee; mean of 30 runs), by our input sets.
 PAPER_TABLE1 = {

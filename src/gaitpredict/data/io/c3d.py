@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ...errors import ChannelError, FileFormatError, MissingAnglesError
 from ..channels import joint_channels
-from ..errors import ChannelError, FileFormatError, MissingAnglesError
 from ..trial import Trial
 from .markers import Markers, unique_labels
 

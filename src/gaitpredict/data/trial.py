@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
+from ..errors import ChannelError, GaitDataError
 from .channels import CHANNELS, MIRROR_SIGN, mirror_name
-from .errors import ChannelError, GaitDataError
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import FileFormatError
+from ...errors import FileFormatError
 
 
 def read_text(path: Path, what: str) -> str:

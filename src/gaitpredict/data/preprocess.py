@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
 
-from .errors import GaitDataError
+from ..errors import GaitDataError
 from .trial import Trial
 
 ZERO_PHASE = "zero-phase"
@@ -116,7 +116,7 @@ def lowpass_zero_phase_offline(trial: Trial, cutoff_hz: float = 6.0, order: int 
     """Zero-phase (forward-backward) Butterworth: for plots and offline analysis ONLY.
 
     Each output frame depends on future frames, so the result is marked 'zero-phase' and
-    `gaitpredict.windows` refuses it as model input.
+    `gaitpredict.windowing.windows` refuses it as model input.
     """
     _check_finite(trial)
     sos = _sos(cutoff_hz, trial.rate_hz, order)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .datasets import Dataset
-from .errors import GaitDataError
-from .trial import Trial
+from ..data.datasets import Dataset
+from ..data.trial import Trial
+from ..errors import GaitDataError
 
 
 @dataclass

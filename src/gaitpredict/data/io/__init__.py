@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import FileFormatError
+from ...errors import FileFormatError
 from ..trial import Trial
 
 EXTENSIONS = {

@@ -22,10 +22,10 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-from .atomic import replacing, write_json, write_text
-from .errors import GaitDataError
-from .experiment import RunConfig
+from ..atomic import replacing, write_json, write_text
+from ..errors import GaitDataError
 from .grid import Grid, attention_of, model_label, run_id
+from .run import RunConfig
 
 RESULTS = "results.csv"
 # columns that depend on the machine, not on the run's config and seed
@@ -57,8 +57,8 @@ def run_folder_name(cfg: RunConfig) -> str:
 
 def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
     """Train and evaluate one run in this process (one torch thread) -> its results row."""
-    from .datasets import load_dataset
-    from .experiment import run_experiment
+    from ..data.datasets import load_dataset
+    from .run import run_experiment
 
     start = time.perf_counter()
     if data_root not in _DATASETS:

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .channels import resolve_channels
-from .errors import GaitDataError, LeakageError
-from .preprocess import ZERO_PHASE, fill_gaps
-from .trial import Trial
+from ..data.channels import resolve_channels
+from ..data.preprocess import ZERO_PHASE, fill_gaps
+from ..data.trial import Trial
+from ..errors import GaitDataError, LeakageError
 
 
 def ms_to_frames(ms: float, rate_hz: float) -> int:

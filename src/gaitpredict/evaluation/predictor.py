@@ -7,9 +7,9 @@ import copy
 import numpy as np
 import torch
 
-from .checkpoint import load_checkpoint
-from .errors import ChannelError, GaitDataError, RateMismatchError
-from .trial import Trial
+from ..data.trial import Trial
+from ..errors import ChannelError, GaitDataError, RateMismatchError
+from ..training.checkpoint import load_checkpoint
 
 
 class Predictor:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .atomic import write_bytes
-from .errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
+from ..atomic import write_bytes
+from ..errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
 from .io import EXTENSIONS, read_trial, recordings_in
 from .trial import Trial
 

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .atomic import write_json
-from .checkpoint import save_checkpoint
-from .datasets import Dataset
-from .errors import GaitDataError
-from .metrics import error_table
-from .models import create_model
-from .splits import carve_validation, leave_one_subject_out, within_subject
-from .training import TrainConfig, fit_normalisation, seed_everything, train
-from .windows import Windows, WindowSpec
+from ..atomic import write_json
+from ..data.datasets import Dataset
+from ..errors import GaitDataError
+from ..evaluation.metrics import error_table
+from ..models import create_model
+from ..training.checkpoint import save_checkpoint
+from ..training.trainer import TrainConfig, fit_normalisation, seed_everything, train
+from ..windowing.splits import carve_validation, leave_one_subject_out, within_subject
+from ..windowing.windows import Windows, WindowSpec
 
 
 @dataclass
@@ -177,7 +177,7 @@ def _write_attention(out: Path, model, windows: Windows, spec) -> None:
 
 
 def _write_losses(out: Path, history, name: str) -> None:
-    from .plots import plot_losses
+    from ..plots import plot_losses
 
     epochs = np.arange(1, history.epochs_run + 1)
     pd.DataFrame(
@@ -193,7 +193,7 @@ def _write_losses(out: Path, history, name: str) -> None:
 
 
 def _write_predictions(out: Path, windows: Windows, pred, truth, spec, name: str) -> None:
-    from .plots import plot_predictions
+    from ..plots import plot_predictions
 
     frames = windows.frame_of(np.arange(len(windows))) + spec.horizon_frames
     k = spec.n_outputs - len(spec.target)  # last horizon step, first target

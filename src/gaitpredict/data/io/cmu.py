@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from ...errors import FileFormatError
 from ..channels import joint_channels
-from ..errors import FileFormatError
 from ..rotations import SIDE_SIGN, angles_from_matrices
 from ..trial import Trial
 from ._text import parse_table, read_text

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import GaitDataError
-from ..training import seed_everything
+from ...errors import GaitDataError
+from ...training.trainer import seed_everything
 
 
 def finite_segments(angles: np.ndarray, min_frames: int):

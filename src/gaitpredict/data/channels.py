@@ -21,7 +21,7 @@ swaps the `l_`/`r_` channels: no sign changes (`MIRROR_SIGN` is 1 for every side
 
 from __future__ import annotations
 
-from .errors import ChannelError
+from ..errors import ChannelError
 
 SIDES = ("l", "r")
 JOINT_DOFS: dict[str, tuple[str, ...]] = {

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from ...errors import ChannelError, FileFormatError, FrameCountError
 from ..channels import JOINT_DOFS, joint_channels
-from ..errors import ChannelError, FileFormatError, FrameCountError
 from ..rotations import angles_from_matrices, matrices_from_angles
 from ..trial import Trial
 from ._text import parse_table, read_text

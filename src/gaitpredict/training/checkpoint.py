@@ -11,10 +11,10 @@ from pathlib import Path
 
 import torch
 
-from .atomic import replacing
-from .errors import GaitDataError
-from .models import create_model
-from .windows import WindowSpec
+from ..atomic import replacing
+from ..errors import GaitDataError
+from ..models import create_model
+from ..windowing.windows import WindowSpec
 
 FORMAT_VERSION = 1
 
@@ -23,7 +23,7 @@ def versions() -> dict:
     import numpy
     import scipy
 
-    from . import __version__
+    from .. import __version__
 
     return {
         "gaitpredict": __version__,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from .errors import GaitDataError
-from .experiment import RunConfig
-from .models.config import NetConfig
-from .training import TrainConfig
+from ..errors import GaitDataError
+from ..models.config import NetConfig
+from ..training.trainer import TrainConfig
+from .run import RunConfig
 
 BASELINES = ("hold", "const-velocity", "ridge")
 PROFILES = ("quick", "standard", "paper")
@@ -68,7 +68,7 @@ class Grid:
     def load(cls, path_or_profile: str | Path) -> Grid:
         """A YAML file, or the name of a built-in profile (quick, standard, paper)."""
         if str(path_or_profile) in PROFILES:
-            text = resources.files("gaitpredict.profiles").joinpath(f"{path_or_profile}.yaml")
+            text = resources.files(__package__).joinpath(f"profiles/{path_or_profile}.yaml")
             return cls.from_dict(yaml.safe_load(text.read_text()), f"profile {path_or_profile}")
         path = Path(path_or_profile)
         if not path.is_file():

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import FileFormatError
+from ...errors import FileFormatError
 from ..trial import Trial
 from ._text import read_text
 from .table import frame_from_columns

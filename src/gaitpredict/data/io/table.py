@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ...errors import ChannelError, FileFormatError, GaitDataError
 from ..channels import CHANNELS
-from ..errors import ChannelError, FileFormatError, GaitDataError
 from ..trial import Trial
 from ._text import read_text
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from ...errors import ChannelError, FileFormatError, FrameCountError, MissingAnglesError
 from ..channels import joint_channels
-from ..errors import ChannelError, FileFormatError, FrameCountError, MissingAnglesError
 from ..rotations import angles_from_matrices, matrices_from_angles
 from ..trial import Trial
 from ._text import parse_table, read_text
