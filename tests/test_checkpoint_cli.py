@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gaitpredict.cli import main
-from gaitpredict.errors import ChannelError, GaitDataError, RateMismatchError
+from gaitpredict.errors import ChannelError, CheckpointError, RateMismatchError
 from gaitpredict.evaluation.predictor import Predictor, load_predictor
 from gaitpredict.models import create_model
 from gaitpredict.training.checkpoint import load_checkpoint, save_checkpoint
@@ -127,8 +127,8 @@ def test_baseline_checkpoints_have_the_same_format(tmp_path):
 
 def test_corrupt_and_foreign_checkpoints(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(GaitDataError, match="not a gaitpredict checkpoint"):
+    with pytest.raises(CheckpointError, match="not a gaitpredict checkpoint"):
         load_checkpoint(tmp_path / "bad.pt")
     torch.save({"format_version": 99}, tmp_path / "future.pt")
-    with pytest.raises(GaitDataError, match="format 99"):
+    with pytest.raises(CheckpointError, match="format 99"):
         load_checkpoint(tmp_path / "future.pt")

@@ -94,10 +94,10 @@ def test_ridge_is_exact_on_linear_data():
 
 
 def test_unknown_model_and_option():
-    from gaitpredict.errors import GaitDataError
+    from gaitpredict.errors import ConfigError
 
     spec = _ramp_spec()
-    with pytest.raises(GaitDataError, match="unknown model 'gru'"):
+    with pytest.raises(ConfigError, match="unknown model 'gru'"):
         create_model("gru", spec)
-    with pytest.raises(GaitDataError, match=r"unknown model option\(s\) \['filters'\]"):
+    with pytest.raises(ConfigError, match=r"unknown model option\(s\) \['filters'\]"):
         create_model("cnn", spec, filters=3)

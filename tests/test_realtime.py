@@ -11,7 +11,12 @@ import pytest
 import torch
 
 from gaitpredict.cli import main
-from gaitpredict.errors import ChannelError, ExportError, GaitDataError, RateMismatchError
+from gaitpredict.errors import (
+    ChannelError,
+    CheckpointError,
+    ExportError,
+    RateMismatchError,
+)
 from gaitpredict.evaluation.predictor import load_predictor
 from gaitpredict.models import create_model
 from gaitpredict.realtime import StreamingPredictor, export
@@ -86,7 +91,7 @@ def test_bad_onnx_files_and_baselines_are_refused(cmu, ckpt, tmp_path):
         StreamingPredictor.from_checkpoint(ckpt, backend="onnx", onnx_path=tmp_path / "other.onnx")
     spec = WindowSpec.create(*SPEC_ARGS)
     save_checkpoint(tmp_path / "hold.pt", create_model("hold", spec), "hold", {}, spec)
-    with pytest.raises(ExportError, match="only the network models"):
+    with pytest.raises(ExportError, match="hold: does not export to ONNX"):
         export.export_onnx(tmp_path / "hold.pt", tmp_path / "h.onnx", real_windows(cmu, spec, 8))
     assert not (tmp_path / "h.onnx").exists()
 
@@ -96,7 +101,7 @@ def test_a_checkpoint_from_another_format_version_is_refused(ckpt, tmp_path):
     payload["format_version"] = 99
     torch.save(payload, tmp_path / "future.pt")
     with pytest.raises(
-        GaitDataError, match="checkpoint format 99, this gaitpredict reads format 1"
+        CheckpointError, match="checkpoint format 99, this gaitpredict reads format 1"
     ):
         StreamingPredictor.from_checkpoint(tmp_path / "future.pt")
 

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from gaitpredict.errors import GaitDataError
+from gaitpredict.errors import ConfigError
 from gaitpredict.evaluation.stats import wilcoxon_paired
 from gaitpredict.experiments.grid import Grid, run_id
 
@@ -81,10 +81,10 @@ def test_run_id_ignores_progress_and_threads_but_not_seed():
 def test_bad_grid_files_say_what_is_wrong(tmp_path):
     path = tmp_path / "g.yaml"
     path.write_text("name: g\nblocks:\n  - name: table1\n    modles: [cnn]\n")
-    with pytest.raises(GaitDataError, match="g.yaml.*modles"):
+    with pytest.raises(ConfigError, match="g.yaml.*modles"):
         Grid.load(path)
     path.write_text("name: g\nfolds: [S08]\n")
-    with pytest.raises(GaitDataError, match="at least one block"):
+    with pytest.raises(ConfigError, match="at least one block"):
         Grid.load(path)
-    with pytest.raises(GaitDataError, match="not a profile"):
+    with pytest.raises(ConfigError, match="not a profile"):
         Grid.load(tmp_path / "missing.yaml")

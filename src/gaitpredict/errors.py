@@ -1,8 +1,29 @@
-"""Errors a user can act on: each names the file, the line/frame/channel, and what was expected."""
+"""Errors a user can act on: each names the file, the line/frame/channel, and what was expected.
+
+GaitPredictError                 every error this package raises on purpose
+├── GaitDataError (ValueError)   input data: files, channels, rates, datasets
+│   ├── FileFormatError          a file not laid out as its format requires
+│   │   └── FrameCountError      declared and actual frame counts disagree
+│   ├── ChannelError             unknown, missing or miscounted channels
+│   ├── MissingAnglesError       markers only; joint angles need a segment model
+│   ├── RateMismatchError        recordings, streams and models disagree on the rate
+│   ├── ChecksumError            a dataset file's sha256 differs from its manifest
+│   ├── DatasetNotFoundError     a dataset neither on disk nor downloadable
+│   └── LeakageError             future or test data would reach a model
+├── ConfigError (ValueError)     settings: models, options, grids, splits, executors
+├── CheckpointError              a checkpoint that cannot be loaded or trusted
+├── ExportError                  an ONNX export or file that does not match its checkpoint
+├── StreamError                  a live stream the predictor cannot use (transport)
+└── RunError                     experiments: failed runs, dead workers, results folders
+"""
 
 
-class GaitDataError(ValueError):
-    """Base class for every problem with input data (files, channels, rates, datasets)."""
+class GaitPredictError(Exception):
+    """Base class of every error gaitpredict raises on purpose; the CLI prints these."""
+
+
+class GaitDataError(GaitPredictError, ValueError):
+    """A problem with input data (files, channels, rates, datasets)."""
 
 
 class FileFormatError(GaitDataError):
@@ -37,21 +58,21 @@ class LeakageError(GaitDataError):
     """An operation would let future or test data reach a model's inputs or statistics."""
 
 
-def where(path, line=None, frame=None, channel=None) -> str:
-    """Format a location as 'file, line N, frame N, channel X' for error messages."""
-    parts = [str(path)]
-    if line is not None:
-        parts.append(f"line {line}")
-    if frame is not None:
-        parts.append(f"frame {frame}")
-    if channel is not None:
-        parts.append(f"channel {channel!r}")
-    return ", ".join(parts)
+class ConfigError(GaitPredictError, ValueError):
+    """A setting is unknown or out of range: a model, a model option, a grid, a split."""
 
 
-class ExportError(GaitDataError):
+class CheckpointError(GaitPredictError):
+    """A checkpoint file is missing, corrupt, of another format, or does not fit its model."""
+
+
+class ExportError(GaitPredictError):
     """An ONNX export, or an ONNX file, that cannot be trusted to match its checkpoint."""
 
 
-class StreamError(GaitDataError):
-    """A live stream that the predictor cannot use (channels, rate, transport)."""
+class StreamError(GaitPredictError):
+    """A live stream that the predictor cannot use (transport, stream discovery)."""
+
+
+class RunError(GaitPredictError):
+    """An experiment could not complete: runs raised, a worker died, a results folder is bad."""

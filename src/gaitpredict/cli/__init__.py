@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import GaitDataError
+from ..errors import GaitPredictError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
-    except GaitDataError as exc:
+    except GaitPredictError as exc:
         print(f"gaitpredict: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

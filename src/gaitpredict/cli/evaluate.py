@@ -26,18 +26,18 @@ def add_parser(sub) -> None:
 def collect_trials(args):
     from ..data.datasets import load_dataset
     from ..data.io import read_trial, recordings_in
-    from ..errors import GaitDataError
+    from ..errors import ConfigError
 
     if args.data:
         if not args.subject:
-            raise GaitDataError("--data needs --subject (which subject's trials to evaluate)")
+            raise ConfigError("--data needs --subject (which subject's trials to evaluate)")
         ds = load_dataset(args.data)
         trials = ds.trials_of(args.subject)
         if not trials:
-            raise GaitDataError(f"subject {args.subject!r} not in {args.data}")
+            raise ConfigError(f"subject {args.subject!r} not in {args.data}")
         return trials
     if not args.files:
-        raise GaitDataError("give recordings (FILE_OR_DIR ...) or --data DIR --subject S")
+        raise ConfigError("give recordings (FILE_OR_DIR ...) or --data DIR --subject S")
     trials = []
     for path in args.files:
         paths = recordings_in(path) if path.is_dir() else [path]

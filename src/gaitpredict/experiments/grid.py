@@ -15,12 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import GaitDataError
-from ..models.config import NetConfig
+from ..errors import ConfigError
+from ..models import model_info
 from ..training.trainer import TrainConfig
 from .run import RunConfig
 
-BASELINES = ("hold", "const-velocity", "ridge")
+SPLITS = ("loso", "within-subject")
 PROFILES = ("quick", "standard", "paper")
 _NOT_IDENTITY = ("progress", "threads")  # settings that do not change a run's result
 
@@ -54,15 +54,53 @@ class Grid:
         known = {"name", "blocks", "folds", "seeds", "train", "model_config", "description"}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise GaitDataError(f"{source}: unknown key(s) {unknown}; expected {sorted(known)}")
+            raise ConfigError(f"{source}: unknown key(s) {unknown}; expected {sorted(known)}")
         if not d.get("blocks"):
-            raise GaitDataError(f"{source}: a grid needs at least one block under 'blocks'")
+            raise ConfigError(f"{source}: a grid needs at least one block under 'blocks'")
         try:
             blocks = [Block(**b) for b in d["blocks"]]
             TrainConfig(**d.get("train", {}))
         except TypeError as exc:
-            raise GaitDataError(f"{source}: {exc}") from None
-        return cls(**{**d, "blocks": blocks, "name": d.get("name", Path(source).stem)})
+            raise ConfigError(f"{source}: {exc}") from None
+        grid = cls(**{**d, "blocks": blocks, "name": d.get("name", Path(source).stem)})
+        grid.check(source)
+        return grid
+
+    def check(self, source: str) -> None:
+        """Refuse at load time what would otherwise fail or vanish after hours of training:
+        unknown blocks, models, model options and splits."""
+        from ..report.sections import section_names
+
+        known = section_names()
+        for b in self.blocks:
+            if b.name not in known:
+                raise ConfigError(
+                    f"{source}: unknown block {b.name!r}; the report knows {', '.join(known)}"
+                )
+            if b.split not in SPLITS:
+                raise ConfigError(
+                    f"{source}: block {b.name}: unknown split {b.split!r}; "
+                    f"expected {' or '.join(SPLITS)}"
+                )
+        try:
+            entries = {m for b in self.blocks for m in b.models}
+            options = set()
+            for entry in entries:
+                options |= model_info(entry.partition("@")[0]).option_names()
+                self.model_options(entry)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+        unused = sorted(set(self.model_config) - options)
+        if unused:
+            raise ConfigError(
+                f"{source}: model_config key(s) {unused} belong to no model of this grid"
+            )
+        for entry in entries:  # values are checked by the model's own config
+            name, opts = self.model_options(entry)
+            try:
+                model_info(name).resolve(opts)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: {entry}: {exc}") from None
 
     @classmethod
     def load(cls, path_or_profile: str | Path) -> Grid:
@@ -72,13 +110,13 @@ class Grid:
             return cls.from_dict(yaml.safe_load(text.read_text()), f"profile {path_or_profile}")
         path = Path(path_or_profile)
         if not path.is_file():
-            raise GaitDataError(
+            raise ConfigError(
                 f"{path}: no such grid file, and not a profile ({', '.join(PROFILES)})"
             )
         try:
             spec = yaml.safe_load(path.read_text())
         except yaml.YAMLError as exc:
-            raise GaitDataError(f"{path}: not valid YAML: {exc}") from None
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
         return cls.from_dict(spec or {}, str(path))
 
     def to_dict(self) -> dict:
@@ -95,15 +133,24 @@ class Grid:
                 runs.setdefault(run_id(cfg), cfg)
         return list(runs.values())
 
+    def model_options(self, entry: str) -> tuple[str, dict]:
+        """`attn-cnn-lstm@before` -> ("attn-cnn-lstm", options): the grid's `model_config`
+        keys that this model has, plus the placement after `@`."""
+        name, _, placement = entry.partition("@")
+        info = model_info(name)
+        options = {k: v for k, v in self.model_config.items() if k in info.option_names()}
+        if placement:
+            if not info.attention:
+                raise ConfigError(f"{entry}: {name} has no attention placement to choose")
+            options["attention"] = placement
+        return name, options
+
     def _expand_block(self, b: Block):
         folds = self.folds if b.split == "loso" else [None]
         for fold in folds:
             for seed in self.seeds:
                 for name in b.models:
-                    model, _, attention = name.partition("@")
-                    model_config = {} if model in BASELINES else dict(self.model_config)
-                    if attention:
-                        model_config["attention"] = attention
+                    model, model_config = self.model_options(name)
                     for inputs in b.inputs:
                         for target in b.targets:
                             for horizon in b.horizons_ms:
@@ -118,29 +165,13 @@ class Grid:
                                         split=b.split,
                                         test_subject=fold,
                                         train=TrainConfig(**{**self.train, "seed": seed}),
-                                    )
+                                    ).resolved()
 
 
 def run_id(cfg: RunConfig) -> str:
-    """12 hex digits identifying everything that determines a run's result."""
-    d = cfg.to_dict()
+    """12 hex digits identifying everything that determines a run's result: the resolved
+    config (model defaults filled in), less the settings that do not change the result."""
+    d = cfg.resolved().to_dict()
     d["train"] = {k: v for k, v in d["train"].items() if k not in _NOT_IDENTITY}
-    if d["model"] == "attn-cnn-lstm":
-        d["model_config"] = {
-            **d["model_config"],
-            "attention": attention_of(cfg.model, cfg.model_config),
-        }
     text = json.dumps(d, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:12]
-
-
-def attention_of(model: str, model_config: dict | None) -> str | None:
-    """The attention placement of an attn-cnn-lstm run (default "after"); None otherwise."""
-    if model != "attn-cnn-lstm":
-        return None
-    return (model_config or {}).get("attention") or NetConfig.attention
-
-
-def model_label(model: str, model_config: dict | None) -> str:
-    """`attn-cnn-lstm@before` for the before-LSTM placement, the plain name otherwise."""
-    return f"{model}@before" if attention_of(model, model_config) == "before" else model

@@ -8,7 +8,7 @@ it writes config.json, model.pt (saved at each improvement), metrics.json, loss.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +17,9 @@ import torch
 
 from ..atomic import write_json
 from ..data.datasets import Dataset
-from ..errors import GaitDataError
+from ..errors import ConfigError
 from ..evaluation.metrics import error_table
-from ..models import create_model
+from ..models import create_model, model_info, resolve_options
 from ..training.checkpoint import save_checkpoint
 from ..training.trainer import TrainConfig, fit_normalisation, seed_everything, train
 from ..windowing.splits import carve_validation, leave_one_subject_out, within_subject
@@ -46,15 +46,31 @@ class RunConfig:
     def from_dict(cls, d: dict) -> RunConfig:
         return cls(**{**d, "train": TrainConfig(**d.get("train", {}))})
 
+    def resolved(self) -> RunConfig:
+        """This config with every model option filled from the model's defaults: the one form
+        that is hashed into the run id, written to config.json and stored in the checkpoint."""
+        return replace(self, model_config=resolve_options(self.model, self.model_config))
+
+    @property
+    def label(self) -> str:
+        """The model's name, with `@placement` for a non-default attention placement."""
+        return model_info(self.model).label(self.model_config)
+
+    @property
+    def attention(self) -> str | None:
+        """The attention placement of a model that has one, else None."""
+        info = model_info(self.model)
+        return info.resolve(self.model_config)["attention"] if info.attention else None
+
 
 def make_split(dataset: Dataset, cfg: RunConfig):
     if cfg.split == "loso":
         if not cfg.test_subject:
-            raise GaitDataError("leave-one-subject-out needs a test subject (--test-subject)")
+            raise ConfigError("leave-one-subject-out needs a test subject (--test-subject)")
         return leave_one_subject_out(dataset, cfg.test_subject)
     if cfg.split == "within-subject":
         return within_subject(dataset)
-    raise GaitDataError(f"unknown split {cfg.split!r}; expected loso or within-subject")
+    raise ConfigError(f"unknown split {cfg.split!r}; expected loso or within-subject")
 
 
 def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +96,8 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
 def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    cfg = cfg.resolved()
+    info = model_info(cfg.model)
     seed_everything(cfg.train.seed, cfg.train.deterministic, cfg.train.threads)
     spec, split, train_w, val_w, test_w = build_windows(dataset, cfg)
     write_json(
@@ -101,7 +119,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
             out / "model.pt", m, cfg.model, cfg.model_config, spec, cfg.train.to_dict(), extra
         )
 
-    if getattr(model, "trainable", False):
+    if info.trainable:
         fit_normalisation(model, train_w, cfg.train.norm_sample, cfg.train.seed)
 
         def on_epoch(m, h, improved):
@@ -110,7 +128,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
 
         history = train(model, train_w, val_w, cfg.train, on_epoch=on_epoch)
         _write_losses(out, history, cfg.model)
-    elif hasattr(model, "fit"):
+    elif info.fits:
         model.fit(*train_w.all(), *val_w.all())
     train_seconds = time.perf_counter() - start
     val_pred, val_truth = predict_all(model, val_w)
@@ -118,7 +136,8 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     subjects = [test_w.trials[k].subject for k in test_w.owner]
     metrics = {
         "model": cfg.model,
-        "attention": cfg.model_config.get("attention"),
+        "label": cfg.label,
+        "attention": cfg.attention,
         "inputs": cfg.inputs,
         "target": list(spec.target),
         "horizon_ms": cfg.horizon_ms,
@@ -138,18 +157,19 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     }
     save(model, {"metrics": metrics})
     _write_predictions(out, test_w, pred, truth, spec, cfg.model)
-    _write_attention(out, model, test_w, spec)
+    _write_attention(out, model, cfg.attention, test_w, spec)
     write_json(out / "metrics.json", metrics)
     return metrics
 
 
-def attention_summary(model, windows: Windows, spec, chunk: int = 4096) -> dict | None:
+def attention_summary(
+    model, placement: str | None, windows: Windows, spec, chunk: int = 4096
+) -> dict | None:
     """Mean and standard deviation of the learned attention weights over `windows`.
 
     Before the LSTM the weights are per input channel (which joints mattered); after it,
     per LSTM time step, labelled by the time before the last observed frame.
     """
-    placement = getattr(getattr(model, "net", None), "placement", None)
     if placement is None:
         return None
     parts = []
@@ -170,8 +190,8 @@ def attention_summary(model, windows: Windows, spec, chunk: int = 4096) -> dict 
     }
 
 
-def _write_attention(out: Path, model, windows: Windows, spec) -> None:
-    summary = attention_summary(model, windows, spec)
+def _write_attention(out: Path, model, placement, windows: Windows, spec) -> None:
+    summary = attention_summary(model, placement, windows, spec)
     if summary is not None:
         write_json(out / "attention.json", summary)
 

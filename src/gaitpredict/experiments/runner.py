@@ -23,8 +23,8 @@ import yaml
 from tqdm import tqdm
 
 from ..atomic import replacing, write_json, write_text
-from ..errors import GaitDataError
-from .grid import Grid, attention_of, model_label, run_id
+from ..errors import ConfigError, RunError
+from .grid import Grid, run_id
 from .run import RunConfig
 
 RESULTS = "results.csv"
@@ -33,7 +33,7 @@ TIMING_COLUMNS = ("train_seconds", "run_seconds", "worker", "finished_at")
 _DATASETS: dict = {}
 
 
-class RunFailedError(GaitDataError):
+class RunFailedError(RunError):
     """Some runs raised; the others are recorded, and rerunning retries only the failed."""
 
 
@@ -49,7 +49,7 @@ class GridSummary:
 def run_folder_name(cfg: RunConfig) -> str:
     fold = cfg.test_subject if cfg.split == "loso" else cfg.split
     name = (
-        f"{model_label(cfg.model, cfg.model_config)}_{cfg.inputs}_{cfg.target}"
+        f"{cfg.label}_{cfg.inputs}_{cfg.target}"
         f"_h{cfg.horizon_ms:g}_w{cfg.window_ms:g}_{fold}_s{cfg.train.seed}_{run_id(cfg)}"
     )
     return re.sub(r"[^A-Za-z0-9_.+@-]", "-", name)
@@ -63,14 +63,14 @@ def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
     start = time.perf_counter()
     if data_root not in _DATASETS:
         _DATASETS[data_root] = load_dataset(data_root)
-    cfg = RunConfig.from_dict(cfg_dict)
+    cfg = RunConfig.from_dict(cfg_dict).resolved()
     cfg.train.progress, cfg.train.threads = False, 1
     metrics = run_experiment(_DATASETS[data_root], cfg, run_dir)
     return {
         "run_id": run_id(cfg),
-        "label": model_label(cfg.model, cfg.model_config),
+        "label": cfg.label,
         "model": cfg.model,
-        "attention": attention_of(cfg.model, cfg.model_config),
+        "attention": cfg.attention,
         "inputs": cfg.inputs,
         "target": cfg.target,
         "horizon_ms": cfg.horizon_ms,
@@ -104,12 +104,12 @@ class ResultsTable:
             try:
                 frame = pd.read_csv(self.path, dtype={"test_subject": str})
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-                raise GaitDataError(
+                raise RunError(
                     f"{self.path}: not a readable results table ({exc}); move it away to start "
                     "afresh"
                 ) from None
             if "run_id" not in frame.columns:
-                raise GaitDataError(f"{self.path}: no run_id column; not a results table")
+                raise RunError(f"{self.path}: no run_id column; not a results table")
             self.rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
 
     def done(self) -> set[str]:
@@ -159,7 +159,7 @@ def run_grid(
         elif executor == "local":
             results = _local_results(jobs, workers)
         else:
-            raise GaitDataError(f"unknown executor {executor!r}; expected local or ray")
+            raise ConfigError(f"unknown executor {executor!r}; expected local or ray")
         for job, row, error in results:
             if error is not None:
                 summary.failed.append(f"{Path(job[2]).name}: {type(error).__name__}: {error}")
@@ -208,7 +208,7 @@ def _local_results(jobs, workers):
             try:
                 yield futures[future], future.result(), None
             except BrokenProcessPool:
-                raise GaitDataError(
+                raise RunError(
                     "a worker process died (killed, or out of memory); the finished runs are "
                     "recorded: rerun the same command to resume"
                 ) from None
@@ -233,7 +233,7 @@ def _ray_results(jobs, workers, address):
     try:
         import ray
     except ImportError:
-        raise GaitDataError(
+        raise ConfigError(
             "the ray executor needs Ray: pip install 'gaitpredict[ray]' (or use --executor local)"
         ) from None
     if not ray.is_initialized():
@@ -261,7 +261,7 @@ def _remember_grid(grid: Grid, data_root: str, out: Path) -> None:
     if meta_path.exists():
         old = json.loads(meta_path.read_text())
         if old["data"] != str(data_root):
-            raise GaitDataError(
+            raise RunError(
                 f"{out} holds results on {old['data']}, not {data_root}; use another --out"
             )
     write_json(meta_path, {"data": str(data_root), "grid": grid.name})

@@ -18,7 +18,7 @@ from torch import nn
 
 from . import register_model
 from .cnn_lstm import ConvFeatures
-from .config import NetConfig
+from .config import AttnNetConfig
 from .gaitnet import GaitNet
 
 
@@ -47,7 +47,7 @@ class ChannelAttention(nn.Module):
 
 
 class AttnCNNLSTM(nn.Module):
-    def __init__(self, n_in: int, n_out: int, window: int, cfg: NetConfig):
+    def __init__(self, n_in: int, n_out: int, window: int, cfg: AttnNetConfig):
         super().__init__()
         self.placement = cfg.attention
         self.channel_attention = (
@@ -81,8 +81,8 @@ class AttnCNNLSTM(nn.Module):
         return (out, weights) if return_attention else out
 
 
-@register_model("attn-cnn-lstm")
-def build(spec, **kwargs):
-    cfg = NetConfig.from_kwargs(**kwargs)
+@register_model("attn-cnn-lstm", kind="network", config=AttnNetConfig, attention=True)
+def build(spec, cfg: AttnNetConfig):
+    """The paper's model: CNN + LSTM + additive attention before or after the LSTM."""
     net = AttnCNNLSTM(len(spec.inputs), spec.n_outputs, spec.window_frames, cfg)
     return GaitNet(net, spec, cfg)

@@ -15,8 +15,6 @@ from . import register_model
 
 
 class Hold(nn.Module):
-    trainable = False
-
     def __init__(self, spec):
         super().__init__()
         self.register_buffer("target_idx", torch.tensor(spec.target_in_inputs))
@@ -46,7 +44,6 @@ class ConstVelocity(Hold):
 
 
 class Ridge(nn.Module):
-    trainable = False
     ALPHAS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # penalty per window, on z-scores
 
     def __init__(self, spec):
@@ -83,7 +80,15 @@ class Ridge(nn.Module):
         return best[1]
 
 
-register_model("hold")(lambda spec: Hold(spec))
-register_model("const-velocity")(lambda spec: ConstVelocity(spec))
-register_model("ridge")(lambda spec: Ridge(spec))
-BASELINES = ("hold", "const-velocity", "ridge")
+register_model("hold", kind="baseline", description="repeats the last observed target value")(Hold)
+register_model(
+    "const-velocity",
+    kind="baseline",
+    description="extrapolates the target from its last two frames",
+)(ConstVelocity)
+register_model(
+    "ridge",
+    kind="baseline",
+    fits=True,
+    description="linear regression on the window, regularisation chosen on validation",
+)(Ridge)

@@ -29,7 +29,7 @@ class CNN(nn.Module):
         return (out, None) if return_attention else out
 
 
-@register_model("cnn")
-def build(spec, **kwargs):
-    cfg = NetConfig.from_kwargs(**kwargs)
+@register_model("cnn", kind="network", config=NetConfig)
+def build(spec, cfg: NetConfig):
+    """Conv1d + tanh + max-pooling, then a dense head (the paper's CNN)."""
     return GaitNet(CNN(len(spec.inputs), spec.n_outputs, spec.window_frames, cfg), spec, cfg)

@@ -34,7 +34,7 @@ class CNNLSTM(nn.Module):
         return (out, None) if return_attention else out
 
 
-@register_model("cnn-lstm")
-def build(spec, **kwargs):
-    cfg = NetConfig.from_kwargs(**kwargs)
+@register_model("cnn-lstm", kind="network", config=NetConfig)
+def build(spec, cfg: NetConfig):
+    """Conv features feeding an LSTM, then a dense head (the paper's CNN-LSTM)."""
     return GaitNet(CNNLSTM(len(spec.inputs), spec.n_outputs, cfg), spec, cfg)

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from ..errors import GaitDataError
+from ..errors import ConfigError
+
+CHOICES = {
+    "attention": ("before", "after"),
+    "input_mode": ("absolute", "relative"),
+    "target_mode": ("absolute", "delta"),
+}
 
 
 @dataclass
@@ -22,25 +28,29 @@ class NetConfig:
     lstm_hidden: int = 64
     dense_hidden: int = 64
     dropout: float = 0.1
-    attention: str = "after"  # attn-cnn-lstm only: "before" (channels) or "after" (time)
-    attention_dim: int = 32
     input_mode: str = "relative"
     target_mode: str = "delta"
 
     @classmethod
-    def from_kwargs(cls, **kwargs) -> NetConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(kwargs) - names)
+    def from_kwargs(cls, **kwargs):
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(kwargs) - set(names))
         if unknown:
-            raise GaitDataError(f"unknown model option(s) {unknown}; expected {sorted(names)}")
+            raise ConfigError(f"unknown model option(s) {unknown}; expected {sorted(names)}")
         cfg = cls(**kwargs)
-        if cfg.attention not in ("before", "after"):
-            raise GaitDataError(f"attention must be 'before' or 'after', got {cfg.attention!r}")
-        if cfg.input_mode not in ("absolute", "relative"):
-            raise GaitDataError(f"input_mode must be absolute|relative, got {cfg.input_mode!r}")
-        if cfg.target_mode not in ("absolute", "delta"):
-            raise GaitDataError(f"target_mode must be absolute|delta, got {cfg.target_mode!r}")
+        for key, allowed in CHOICES.items():
+            value = getattr(cfg, key, None)
+            if key in names and value not in allowed:
+                raise ConfigError(f"{key} must be one of {'|'.join(allowed)}, got {value!r}")
         return cfg
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class AttnNetConfig(NetConfig):
+    """The attention network's options: where attention sits, and its width."""
+
+    attention: str = "after"  # "before" the CNN (over channels) or "after" the LSTM (time)
+    attention_dim: int = 32

@@ -15,8 +15,6 @@ class GaitNet(nn.Module):
     saved with the weights.
     """
 
-    trainable = True
-
     def __init__(self, net: nn.Module, spec, config: NetConfig):
         super().__init__()
         self.net, self.config = net, config

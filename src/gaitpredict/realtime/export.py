@@ -17,6 +17,7 @@ import torch
 
 from ..atomic import write_bytes
 from ..errors import ExportError
+from ..models import list_models, model_info
 
 INPUT, OUTPUT = "window_deg", "prediction_deg"
 # onnxruntime has no float64 Conv or LSTM, so the graph runs in float32. On knee angles of
@@ -39,8 +40,11 @@ def require_onnxruntime():
 def export_bytes(model, spec, model_name: str, example_batch: int = 4) -> bytes:
     """The ONNX model as bytes. The example batch is >= 2: exporting with a batch of 1 lets
     the exporter fold the batch size into the graph."""
-    if not getattr(model, "trainable", False):
-        raise ExportError(f"{model_name}: only the network models export to ONNX")
+    exportable = [m for m in list_models() if model_info(m).exportable]
+    if model_name not in exportable:
+        raise ExportError(
+            f"{model_name}: does not export to ONNX; the models that do: {', '.join(exportable)}"
+        )
     example = torch.zeros(max(example_batch, 2), spec.window_frames, len(spec.inputs))
     buffer = io.BytesIO()
     model.eval()

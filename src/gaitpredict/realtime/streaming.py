@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.channels import CHANNELS
-from ..errors import ChannelError, RateMismatchError
+from ..errors import ChannelError, ConfigError, RateMismatchError
+from ..models import model_info
 from . import export
 from .backends import OnnxBackend, TorchBackend
 
@@ -37,9 +38,9 @@ class Prediction:
 class StreamingPredictor:
     """Push frames (a mapping channel -> degrees, or an array in `channels` order)."""
 
-    def __init__(self, model, spec, backend: str = "auto", onnx_source=None,
+    def __init__(self, model, spec, model_name: str, backend: str = "auto", onnx_source=None,
                  max_gap_ms: float = 50.0, stream_rate_hz: float | None = None,
-                 rate_tolerance: float = 0.05, model_name: str = ""):  # fmt: skip
+                 rate_tolerance: float = 0.05):  # fmt: skip
         self.spec, self.model_name = spec, model_name
         self.channels = tuple(spec.inputs)
         self.rate_hz = float(spec.rate_hz)
@@ -47,7 +48,7 @@ class StreamingPredictor:
         self.max_gap_ms, self.rate_tolerance = float(max_gap_ms), rate_tolerance
         if stream_rate_hz is not None:
             self.check_rate(float(stream_rate_hz), "the stream's declared rate")
-        backend = self._choose(model, backend)
+        backend = self._choose(model_name, backend)
         # onnxruntime runs the graph in float32 (it has no float64 Conv or LSTM); the torch
         # backend runs in float64, like offline prediction
         dtype = np.float32 if backend == "onnx" else np.float64
@@ -73,18 +74,18 @@ class StreamingPredictor:
         from ..training.checkpoint import load_checkpoint
 
         model, spec, payload = load_checkpoint(path)
-        return cls(model, spec, backend, onnx_path, model_name=payload["model_name"], **kwargs)
+        return cls(model, spec, payload["model_name"], backend, onnx_path, **kwargs)
 
     @staticmethod
-    def _choose(model, backend: str) -> str:
+    def _choose(model_name: str, backend: str) -> str:
         if backend == "auto":
             try:
                 export.require_onnxruntime()
-                return "onnx" if getattr(model, "trainable", False) else "torch"
+                return "onnx" if model_info(model_name).exportable else "torch"
             except export.ExportError:
                 return "torch"
         if backend not in ("onnx", "torch"):
-            raise ValueError(f"backend must be auto, onnx or torch, got {backend!r}")
+            raise ConfigError(f"backend must be auto, onnx or torch, got {backend!r}")
         return backend
 
     def _backend(self, model, backend: str, onnx_source):

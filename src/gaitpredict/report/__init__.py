@@ -14,38 +14,27 @@ import pandas as pd
 import yaml
 
 from ..atomic import write_text
-from ..errors import GaitDataError
+from ..errors import RunError
 from ..experiments.grid import Grid
 from ..experiments.runner import RESULTS, ResultsTable
+from ..models import list_models
 from . import figures
 from .document import Document
-from .tables import (
-    CLAIMS,
-    PAPER_TABLE1,
-    PAPER_TABLE2,
-    block_rows,
-    cell,
-    evaluate_claim,
-    expected_runs,
-    paper_text,
-    skill_text,
-)
+from .sections import describe, render_section
+from .tables import CLAIMS, block_rows, evaluate_claim
 
 
 def write_report(out) -> list[Path]:
     out = Path(out)
     if not (out / "grid.yaml").exists() or not (out / RESULTS).exists():
-        raise GaitDataError(f"{out}: no grid.yaml and results.csv; run `gaitpredict reproduce`")
+        raise RunError(f"{out}: no grid.yaml and results.csv; run `gaitpredict reproduce`")
     grid = Grid.from_dict(yaml.safe_load((out / "grid.yaml").read_text()), str(out / "grid.yaml"))
     results = ResultsTable(out / RESULTS).frame()
     (out / "figures").mkdir(exist_ok=True)
     doc = Document(f"gaitpredict reproduction report: {grid.name}")
     _provenance(doc, out, grid, results)
-    _table1(doc, grid, results)
-    _table2(doc, grid, results)
-    _attention(doc, grid, results)
-    _horizon(doc, grid, results, out)
-    _within(doc, grid, results)
+    for block in grid.blocks:
+        render_section(doc, grid, results, block, out)
     _claims(doc, grid, results)
     _figures(doc, grid, results, out)
     md, html = out / "report.md", out / "report.html"
@@ -86,111 +75,6 @@ def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> 
             "150 Hz data with an unstated split, for reference only",
         ]
     )
-
-
-def _section(doc: Document, grid: Grid, results: pd.DataFrame, name: str, title: str):
-    """Heading and progress line of one block's section: (block, its finished rows), or
-    (None, None) when the grid has no such block."""
-    block = grid.block(name)
-    if block is None:
-        return None, None
-    rows = block_rows(grid, results, name)
-    doc.heading(title)
-    doc.text(f"{len(rows)} of {expected_runs(grid, name)} runs finished.")
-    return block, rows
-
-
-def _table1(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block, rows = _section(
-        doc, grid, results, "table1", "Table I: models x limb-synergy input sets"
-    )
-    if block is None:
-        return
-    header = ["model"]
-    for inputs in block.inputs:
-        header += [f"{inputs}: ours", "paper", "skill vs ridge"]
-    body = []
-    for label in block.models:
-        line = [label]
-        for inputs in block.inputs:
-            sel = rows[rows.inputs == inputs]
-            here = cell(sel[sel.label == label])
-            ridge = cell(sel[sel.label == "ridge"])
-            line += [
-                str(here),
-                paper_text(PAPER_TABLE1.get(label, {}).get(inputs)),
-                "reference" if label == "ridge" else skill_text(here, ridge),
-            ]
-        body.append(line)
-    doc.table(header, body)
-
-
-def _table2(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block, rows = _section(
-        doc, grid, results, "table2", "Table II: the right knee plus one partner joint"
-    )
-    if block is None:
-        return
-    body = []
-    for inputs in block.inputs:
-        sel = rows[rows.inputs == inputs]
-        ridge = cell(sel[sel.label == "ridge"])
-        for label in block.models:
-            here = cell(sel[sel.label == label])
-            paper = PAPER_TABLE2.get(inputs) if label == "attn-cnn-lstm" else None
-            skill = "reference" if label == "ridge" else skill_text(here, ridge)
-            body.append([inputs, label, str(here), paper_text(paper), skill])
-    doc.table(["inputs", "model", "ours", "paper", "skill vs ridge"], body)
-
-
-def _attention(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block, rows = _section(
-        doc, grid, results, "attention", "Attention before vs after the LSTM (Figure 9)"
-    )
-    if block is None:
-        return
-    doc.table(
-        ["placement", "ours"],
-        [[label, str(cell(rows[rows.label == label]))] for label in block.models],
-    )
-
-
-def _horizon(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> None:
-    block, rows = _section(doc, grid, results, "horizon", "Error vs horizon")
-    if block is None:
-        return
-    header = ["model"] + [f"{h:g} ms" for h in block.horizons_ms]
-    body = [
-        [label]
-        + [
-            str(cell(rows[(rows.label == label) & (rows.horizon_ms == h)]))
-            for h in block.horizons_ms
-        ]
-        for label in block.models
-    ]
-    doc.table(header, body)
-    fig = figures.error_vs_horizon(
-        rows, out / "figures" / "error_vs_horizon.png", "RMSE vs horizon, arms+legs inputs"
-    )
-    if fig:
-        doc.image(fig, "Error vs horizon: mean ± sd over folds and repeats.")
-
-
-def _within(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
-    block, rows = _section(
-        doc,
-        grid,
-        results,
-        "within-subject",
-        "Within-subject split (first 75 % of each subject's frames train, the rest test)",
-    )
-    if block is None:
-        return
-    doc.text(
-        "Not a cross-subject result: the test subjects were seen in training. Spread is over "
-        "repeats only."
-    )
-    doc.table(["model", "ours"], [[m, str(cell(rows[rows.label == m]))] for m in block.models])
 
 
 def _claims(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
@@ -234,7 +118,8 @@ def _figures(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> Non
     if t1:
         rows = block_rows(grid, results, "table1")
         inputs = t1.inputs[-1]
-        nets = [m for m in t1.models if m not in ("hold", "const-velocity", "ridge")]
+        networks = set(list_models(kind="network"))
+        nets = [m for m in t1.models if m.partition("@")[0] in networks]
         sel = rows[rows.inputs == inputs]
         runs = _representative(grid, sel, out, "label", nets)
         title = f"{inputs}, test subject {grid.folds[0]}, seed {grid.seeds[0]}"
@@ -243,7 +128,7 @@ def _figures(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> Non
             doc.image(fig, "Figure 6: training and validation loss (best weights restored).")
         runs = _representative(grid, sel, out, "label", t1.models)
         fig = figures.predicted_vs_true(
-            runs, fig_dir / "fig7_models.png", f"right knee {100:g} ms ahead, {inputs} inputs"
+            runs, fig_dir / "fig7_models.png", describe(t1, "inputs") + f", {inputs} inputs"
         )
         if fig:
             doc.image(fig, "Figure 7: predicted vs true knee angle per model.")
@@ -264,23 +149,29 @@ def _figures(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> Non
         )
         if fig:
             doc.image(fig, "Figure 9: RMSE per test subject, attention before vs after the LSTM.")
+    attn = grid.block("attention") or t1
+    if attn is None:
+        return
     fig = figures.attention_weights(
-        _attention_files(results, out, "attn-cnn-lstm@before"),
-        _attention_files(results, out, "attn-cnn-lstm"),
+        _attention_files(results, out, grid, attn, "attn-cnn-lstm@before"),
+        _attention_files(results, out, grid, attn, "attn-cnn-lstm"),
         fig_dir / "attention_weights.png",
     )
     if fig:
         doc.image(
             fig,
             "Learned attention weights, mean ± sd over runs: per joint channel (before the "
-            "LSTM) and over time (after it); arms+legs inputs, 100 ms ahead.",
+            f"LSTM) and over time (after it); {describe(attn)}.",
         )
 
 
-def _attention_files(results: pd.DataFrame, out: Path, label: str) -> list[Path]:
-    if results.empty:
+def _attention_files(results: pd.DataFrame, out: Path, grid: Grid, block, label: str):
+    rows = block_rows(grid, results, block.name)
+    if rows.empty:
         return []
-    sel = results[
-        (results.label == label) & (results.inputs == "arms+legs") & (results.horizon_ms == 100)
+    sel = rows[
+        (rows.label == label)
+        & (rows.inputs == block.inputs[-1])
+        & (rows.horizon_ms == block.horizons_ms[0])
     ]
     return [out / "runs" / d / "attention.json" for d in sel.run_dir]

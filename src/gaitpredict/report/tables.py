@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..evaluation.metrics import skill
 from ..evaluation.stats import PairedTest, wilcoxon_paired
 from ..experiments.grid import Grid, run_id
 
@@ -76,7 +77,7 @@ def cell(rows: pd.DataFrame) -> Cell:
 def skill_text(model: Cell, ridge: Cell) -> str:
     if model.n == 0 or ridge.n == 0:
         return "–"
-    return f"{1 - model.rmse / ridge.rmse:+.0%}"
+    return f"{skill(model.rmse, ridge.rmse):+.0%}"
 
 
 def paper_text(pair) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from ..atomic import replacing
-from ..errors import GaitDataError
+from ..errors import CheckpointError, GaitPredictError
 from ..models import create_model
 from ..windowing.windows import WindowSpec
 
@@ -64,25 +64,34 @@ def load_checkpoint(path):
     try:
         payload = torch.load(path, map_location="cpu", weights_only=False)
     except FileNotFoundError:
-        raise GaitDataError(f"{path}: no such checkpoint") from None
+        raise CheckpointError(f"{path}: no such checkpoint") from None
     except Exception as exc:  # torch raises many types for corrupt files
-        raise GaitDataError(f"{path}: not a gaitpredict checkpoint ({exc})") from None
+        raise CheckpointError(f"{path}: not a gaitpredict checkpoint ({exc})") from None
     if not isinstance(payload, dict) or "format_version" not in payload:
-        raise GaitDataError(f"{path}: not a gaitpredict checkpoint")
+        raise CheckpointError(f"{path}: not a gaitpredict checkpoint")
     if payload["format_version"] != FORMAT_VERSION:
-        raise GaitDataError(
+        raise CheckpointError(
             f"{path}: checkpoint format {payload['format_version']}, this "
             f"gaitpredict reads format {FORMAT_VERSION}; retrain or use the "
             f"version that wrote it ({payload.get('versions')})"
         )
-    spec = WindowSpec(
-        **{
-            **payload["spec"],
-            "inputs": tuple(payload["spec"]["inputs"]),
-            "target": tuple(payload["spec"]["target"]),
-        }
-    )
-    model = create_model(payload["model_name"], spec, **payload["model_config"])
-    model.load_state_dict(payload["state_dict"])
+    try:
+        spec = WindowSpec(
+            **{
+                **payload["spec"],
+                "inputs": tuple(payload["spec"]["inputs"]),
+                "target": tuple(payload["spec"]["target"]),
+            }
+        )
+        model = create_model(payload["model_name"], spec, **payload["model_config"])
+    except (KeyError, TypeError, GaitPredictError) as exc:
+        raise CheckpointError(f"{path}: an incomplete or unknown checkpoint ({exc})") from None
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, RuntimeError) as exc:
+        raise CheckpointError(
+            f"{path}: the weights do not fit a {payload['model_name']} with this spec and "
+            f"config ({str(exc).splitlines()[0]})"
+        ) from None
     model.eval()
     return model, spec, payload

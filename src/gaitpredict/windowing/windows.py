@@ -17,7 +17,7 @@ import torch
 from ..data.channels import resolve_channels
 from ..data.preprocess import ZERO_PHASE, fill_gaps
 from ..data.trial import Trial
-from ..errors import GaitDataError, LeakageError
+from ..errors import ConfigError, GaitDataError, LeakageError
 
 
 def ms_to_frames(ms: float, rate_hz: float) -> int:
@@ -63,7 +63,7 @@ class WindowSpec:
         """Index of each target channel among the inputs (needed by hold/const-velocity)."""
         missing = [c for c in self.target if c not in self.inputs]
         if missing:
-            raise GaitDataError(f"target {missing} must also be an input channel")
+            raise ConfigError(f"target {missing} must also be an input channel")
         return [self.inputs.index(c) for c in self.target]
 
     def to_dict(self) -> dict:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ...errors import GaitDataError
+from ...errors import ConfigError
 from ...training.trainer import seed_everything
 
 
@@ -33,7 +33,7 @@ class RecurrentGait(nn.Module):
         self.spec = spec
         n_in, n_out = len(spec.inputs), len(spec.target)
         if spec.multi_horizon:
-            raise GaitDataError("the recurrent variant predicts one horizon step")
+            raise ConfigError("the recurrent variant predicts one horizon step")
         self.lstm = nn.LSTM(2 * n_in, hidden, batch_first=True)
         self.head = nn.Sequential(nn.Linear(hidden, dense), nn.Tanh(), nn.Linear(dense, n_out))
         for name, size in (("x_mean", n_in), ("x_std", n_in), ("v_std", n_in),

@@ -1,0 +1,134 @@
+"""The one list of models: `register_model` records what each model is, declared, not guessed.
+
+A model module in this folder registers its builder with a decorator; the package imports
+every module here on first use, so a new network is one new file and nothing else: the CLI's
+`--model` choices, grids, the report, export, streaming and the tests read `list_models()`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from ..errors import ConfigError
+
+KINDS = ("network", "baseline")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A registered model and its declared capabilities."""
+
+    name: str
+    kind: str  # "network" (trained by gradient descent) or "baseline"
+    builder: Callable
+    config: type | None  # dataclass of options (`from_kwargs`), None: the model takes none
+    trainable: bool  # fitted by the trainer (normalisation, Adam, early stopping)
+    fits: bool  # fitted in closed form by `model.fit(x_train, y_train, x_val, y_val)`
+    exportable: bool  # exports to ONNX and streams on onnxruntime
+    attention: bool  # returns attention weights and has an attention placement option
+    description: str
+
+    def resolve(self, options: dict | None) -> dict:
+        """Every option of this model, defaults filled in: the form hashed, stored and shown."""
+        options = dict(options or {})
+        if self.config is None:
+            if options:
+                raise ConfigError(f"model {self.name!r} takes no options, got {sorted(options)}")
+            return {}
+        return asdict(self.config.from_kwargs(**options))
+
+    def option_names(self) -> set[str]:
+        return set(self.config.__dataclass_fields__) if self.config else set()
+
+    def label(self, options: dict | None) -> str:
+        """`attn-cnn-lstm@before` for a non-default attention placement, else the name."""
+        if not self.attention:
+            return self.name
+        placement = self.resolve(options)["attention"]
+        return self.name if placement == self.config.attention else f"{self.name}@{placement}"
+
+
+_REGISTRY: dict[str, ModelInfo] = {}
+
+
+def register_model(
+    name: str,
+    kind: str,
+    *,
+    config: type | None = None,
+    trainable: bool | None = None,
+    fits: bool = False,
+    exportable: bool | None = None,
+    attention: bool = False,
+    description: str = "",
+):
+    """Decorator for a builder `builder(spec, cfg)` (with `config`) or `builder(spec)`.
+
+    Networks default to trainable and exportable, baselines to neither.
+    """
+    if kind not in KINDS:
+        raise ConfigError(f"model {name!r}: kind must be one of {KINDS}, got {kind!r}")
+
+    def wrap(builder):
+        _REGISTRY[name] = ModelInfo(
+            name=name,
+            kind=kind,
+            builder=builder,
+            config=config,
+            trainable=kind == "network" if trainable is None else trainable,
+            fits=fits,
+            exportable=kind == "network" if exportable is None else exportable,
+            attention=attention,
+            description=description or (builder.__doc__ or "").strip().split("\n")[0],
+        )
+        return builder
+
+    return wrap
+
+
+def unregister_model(name: str) -> None:
+    _REGISTRY.pop(name, None)
+
+
+def list_models(kind: str | None = None) -> list[str]:
+    """Registered model names (of one kind), networks first, each kind in name order."""
+    _discover()
+    infos = [i for i in _REGISTRY.values() if kind is None or i.kind == kind]
+    return [i.name for i in sorted(infos, key=lambda i: (KINDS.index(i.kind), i.name))]
+
+
+def model_info(name: str) -> ModelInfo:
+    _discover()
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown model {name!r}; registered: {', '.join(list_models())}")
+    return _REGISTRY[name]
+
+
+def resolve_options(name: str, options: dict | None) -> dict:
+    return model_info(name).resolve(options)
+
+
+def create_model(name: str, spec, **options):
+    """Build a registered model for a `WindowSpec`; unknown options are a `ConfigError`."""
+    info = model_info(name)
+    if info.config is None:
+        info.resolve(options)  # refuses options
+        return info.builder(spec)
+    return info.builder(spec, info.config.from_kwargs(**options))
+
+
+_discovered = False
+
+
+def _discover() -> None:
+    """Import every module of this package once, so that each registers its models."""
+    global _discovered
+    if _discovered:
+        return
+    _discovered = True
+    package = importlib.import_module(__package__)
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{__package__}.{module.name}")
