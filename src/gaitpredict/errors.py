@@ -76,3 +76,7 @@ class StreamError(GaitPredictError):
 
 class RunError(GaitPredictError):
     """An experiment could not complete: runs raised, a worker died, a results folder is bad."""
+
+
+class MissingExtraError(GaitPredictError, ImportError):
+    """An optional dependency group is not installed; the message names the pip command."""

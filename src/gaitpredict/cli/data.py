@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..data.channels import CHANNELS
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser("data", help="inspect datasets and recordings")
@@ -26,25 +24,10 @@ def add_parser(sub) -> None:
     plot.set_defaults(func=run_plot)
 
 
-def dataset_summary(dataset) -> dict:
-    channels = [c for c in CHANNELS if all(c in t.channels for t in dataset.trials)]
-    frames = sum(t.n_frames for t in dataset.trials)
-    return {
-        "name": dataset.name,
-        "root": str(dataset.root) if dataset.root else None,
-        "trials": len(dataset.trials),
-        "frames": frames,
-        "seconds": round(frames / dataset.rate_hz, 2),
-        "rate_hz": dataset.rate_hz,
-        "subjects": dataset.subjects,
-        "channels": channels,
-    }
-
-
 def run_info(args) -> int:
     from ..data.datasets import load_dataset
 
-    summary = dataset_summary(load_dataset(args.data or "cmu-walking"))
+    summary = load_dataset(args.data or "cmu-walking").summary()
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0

@@ -45,39 +45,8 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run_publish)
 
 
-def recordings(spec, data: str | None) -> list:
-    """Real trials (a file, or a dataset; default cmu-walking) usable by the checkpoint."""
-    from ..data.datasets import load_dataset
-    from ..data.io import read_trial
-    from ..errors import GaitDataError
-
-    if data and Path(data).is_file():
-        trials = [read_trial(data)]
-    else:
-        trials = load_dataset(data or "cmu-walking").trials
-    trials = [
-        t for t in trials if t.rate_hz == spec.rate_hz and set(spec.inputs) <= set(t.channels)
-    ]
-    if not trials:
-        raise GaitDataError(
-            f"no recording at {spec.rate_hz:g} Hz with channels {list(spec.inputs)} in "
-            f"{data or 'cmu-walking'}; pass --data with one"
-        )
-    return trials
-
-
-def real_windows(spec, data: str | None, limit: int = 4096):
-    """Up to `limit` windows of real recordings with the checkpoint's channels and rate."""
-    import numpy as np
-
-    from ..windowing.windows import Windows
-
-    windows = Windows(recordings(spec, data)[:8], spec)
-    idx = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
-    return windows.batch(idx)[0].numpy()
-
-
 def run_export(args) -> int:
+    from ..evaluation.recordings import real_windows
     from ..realtime.export import PARITY_TOLERANCE_DEG, export_onnx
     from ..training.checkpoint import load_checkpoint
 
@@ -92,49 +61,23 @@ def run_export(args) -> int:
 
 
 def run_bench(args) -> int:
-    import time
-
-    import numpy as np
     import torch
 
-    from ..errors import GaitDataError
+    from ..evaluation.latency import bench_push
+    from ..evaluation.recordings import usable_recordings
     from ..realtime import StreamingPredictor
 
-    if args.pushes < 10000:
-        raise GaitDataError(f"--pushes {args.pushes}: at least 10000 for a stable p99")
     torch.set_num_threads(1)
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
-    trial = max(recordings(sp.spec, args.data), key=lambda t: t.n_frames)
-    frames = np.nan_to_num(trial.select(list(sp.channels)).angles_deg)
-    n = len(frames)
-    for i in range(sp.spec.window_frames + 500):  # fill the window and warm the caches
-        sp.push(frames[i % n])
-    times = np.empty(args.pushes, dtype=np.int64)
-    clock = time.perf_counter_ns
-    for i in range(args.pushes):
-        frame = frames[i % n]
-        t0 = clock()
-        sp.push(frame)
-        times[i] = clock() - t0
-    us = times / 1000.0
-    result = {
-        "backend": sp.backend.name,
-        "model": sp.model_name,
-        "pushes": args.pushes,
-        "p50_us": round(float(np.percentile(us, 50)), 1),
-        "p99_us": round(float(np.percentile(us, 99)), 1),
-        "max_us": round(float(us.max()), 1),
-        "mean_us": round(float(us.mean()), 1),
-        "threads": 1,
-        "trial": trial.trial_id,
-    }
+    trial = max(usable_recordings(sp.spec, args.data), key=lambda t: t.n_frames)
+    result = bench_push(sp, trial, args.pushes)
     if args.json:
         print(json.dumps(result))
     else:
         print(
             f"{result['model']} on {result['backend']}: p50 {result['p50_us']} us, p99 "
             f"{result['p99_us']} us, max {result['max_us']} us over {args.pushes} pushes "
-            f"of {trial.trial_id} (1 thread)"
+            f"of {result['trial']} (1 thread)"
         )
     return 0
 

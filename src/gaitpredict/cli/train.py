@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train one model (or fit a baseline) and evaluate it")
-    p.add_argument(
-        "--model",
-        required=True,
-        help="cnn, lstm, cnn-lstm, attn-cnn-lstm, or a baseline: hold, const-velocity, ridge",
+    from ..models import list_models, model_info
+
+    p = sub.add_parser(
+        "train",
+        help="train one model (or fit a baseline) and evaluate it",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="models:\n"
+        + "\n".join(
+            f"  {name:<16} {model_info(name).kind:<9} {model_info(name).description}"
+            for name in list_models()
+        ),
     )
+    p.add_argument("--model", required=True, choices=list_models(), metavar="NAME",
+                   help="one of: " + ", ".join(list_models()) + " (see below)")  # fmt: skip
     p.add_argument(
         "--attention",
         choices=["before", "after"],
         default=None,
-        help="attn-cnn-lstm: attention before or after the LSTM (default after)",
+        help="a model with attention: before or after the LSTM (default after)",
     )
     p.add_argument(
         "--inputs",
@@ -30,6 +39,13 @@ def add_parser(sub) -> None:
     split = p.add_mutually_exclusive_group(required=True)
     split.add_argument("--test-subject", help="leave this subject out for testing")
     split.add_argument("--split", choices=["within-subject"], help="chronological split")
+    split.add_argument(
+        "--test-files",
+        nargs="+",
+        metavar="TRIAL",
+        help="these trial ids test, all others train (a subject may be on both sides: not a "
+        "cross-subject result)",
+    )
     p.add_argument("--max-epochs", type=int, default=300)
     p.add_argument("--patience", type=int, default=20)
     p.add_argument("--weight-decay", type=float, default=0.0)
@@ -71,8 +87,9 @@ def run(args) -> int:
         target=args.target,
         window_ms=args.window_ms,
         horizon_ms=args.horizon_ms,
-        split="within-subject" if args.split else "loso",
+        split=args.split or ("files" if args.test_files else "loso"),
         test_subject=args.test_subject,
+        test_files=args.test_files,
         multi_horizon=args.multi_horizon,
         train=TrainConfig(
             max_epochs=args.max_epochs,

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ..atomic import write_bytes
 from ..errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
+from .channels import CHANNELS
 from .io import EXTENSIONS, read_trial, recordings_in
 from .trial import Trial
 
@@ -72,6 +73,20 @@ class Dataset:
     def trials_of(self, subject: str) -> list[Trial]:
         return [t for t in self.trials if t.subject == subject]
 
+    def summary(self) -> dict:
+        """Subjects, trials, frames, seconds, rate and the channels every trial has."""
+        channels = [c for c in CHANNELS if all(c in t.channels for t in self.trials)]
+        return {
+            "name": self.name,
+            "root": str(self.root) if self.root else None,
+            "trials": len(self.trials),
+            "frames": sum(t.n_frames for t in self.trials),
+            "seconds": round(sum(t.duration_s for t in self.trials), 2),
+            "rate_hz": self.rate_hz,
+            "subjects": self.subjects,
+            "channels": channels,
+        }
+
     def may_be(self, trial: Trial, subject: str) -> bool:
         """True if an `unknown` trial might belong to `subject` (the data README's rule)."""
         if trial.subject != "unknown" or subject != "S35" or self.name != CMU_NAME:
@@ -97,14 +112,13 @@ def _complete(folder: Path, manifest) -> bool:
     return all((folder / row["file"]).is_file() for row in manifest)
 
 
-def _candidates(data_dir) -> list[tuple[str, Path]]:
+def _candidates(data_dir) -> list[Path]:
     if data_dir is not None:
-        return [("data_dir", Path(data_dir))]
-    out = []
+        return [Path(data_dir)]
     if os.environ.get(ENV_DATA):
         env = Path(os.environ[ENV_DATA])
-        out += [(f"${ENV_DATA}", env), (f"${ENV_DATA}", env / CMU_FOLDER)]
-    return out
+        return [env, env / CMU_FOLDER]
+    return []
 
 
 def cache_dir() -> Path:
@@ -116,7 +130,7 @@ def cache_dir() -> Path:
 def find_cmu_walking(data_dir=None, download: bool = True) -> Path:
     """The folder holding all 64 CMU walking files, downloading them if needed."""
     manifest = _manifest()
-    for _origin, folder in _candidates(data_dir):
+    for folder in _candidates(data_dir):
         if _complete(folder, manifest):
             return folder
     if data_dir is not None:

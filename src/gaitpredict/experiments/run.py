@@ -19,10 +19,16 @@ from ..atomic import write_json
 from ..data.datasets import Dataset
 from ..errors import ConfigError
 from ..evaluation.metrics import error_table
+from ..evaluation.recordings import predict_all
 from ..models import create_model, model_info, resolve_options
 from ..training.checkpoint import save_checkpoint
 from ..training.trainer import TrainConfig, fit_normalisation, seed_everything, train
-from ..windowing.splits import carve_validation, leave_one_subject_out, within_subject
+from ..windowing.splits import (
+    by_files,
+    carve_validation,
+    leave_one_subject_out,
+    within_subject,
+)
 from ..windowing.windows import Windows, WindowSpec
 
 
@@ -36,6 +42,7 @@ class RunConfig:
     horizon_ms: float = 100.0
     split: str = "loso"
     test_subject: str | None = "S35"
+    test_files: list[str] | None = None  # split "files": these trial ids test, the rest train
     multi_horizon: bool = False
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -70,16 +77,13 @@ def make_split(dataset: Dataset, cfg: RunConfig):
         return leave_one_subject_out(dataset, cfg.test_subject)
     if cfg.split == "within-subject":
         return within_subject(dataset)
-    raise ConfigError(f"unknown split {cfg.split!r}; expected loso or within-subject")
-
-
-def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    preds, truths = [], []
-    with torch.no_grad():
-        for x, y in windows.chunks(chunk):
-            preds.append(model(x).numpy())
-            truths.append(y.numpy())
-    return np.concatenate(preds), np.concatenate(truths)
+    if cfg.split == "files":
+        if not cfg.test_files:
+            raise ConfigError("the files split needs test trials (--test-files)")
+        test = set(cfg.test_files)
+        train = [t.trial_id for t in dataset.trials if t.trial_id not in test]
+        return by_files(dataset, train, cfg.test_files)
+    raise ConfigError(f"unknown split {cfg.split!r}; expected loso, within-subject or files")
 
 
 def build_windows(dataset: Dataset, cfg: RunConfig):

@@ -23,7 +23,7 @@ import yaml
 from tqdm import tqdm
 
 from ..atomic import replacing, write_json, write_text
-from ..errors import ConfigError, RunError
+from ..errors import ConfigError, MissingExtraError, RunError
 from .grid import Grid, run_id
 from .run import RunConfig
 
@@ -233,7 +233,7 @@ def _ray_results(jobs, workers, address):
     try:
         import ray
     except ImportError:
-        raise ConfigError(
+        raise MissingExtraError(
             "the ray executor needs Ray: pip install 'gaitpredict[ray]' (or use --executor local)"
         ) from None
     if not ray.is_initialized():

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..atomic import write_bytes
-from ..errors import ExportError
+from ..errors import ExportError, MissingExtraError
 from ..models import list_models, model_info
 
 INPUT, OUTPUT = "window_deg", "prediction_deg"
@@ -31,7 +31,7 @@ def require_onnxruntime():
     try:
         import onnxruntime
     except ImportError:
-        raise ExportError(
+        raise MissingExtraError(
             "ONNX needs onnxruntime: pip install 'gaitpredict[onnx]' (or use backend='torch')"
         ) from None
     return onnxruntime

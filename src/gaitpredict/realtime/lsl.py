@@ -11,14 +11,14 @@ import time
 
 import numpy as np
 
-from ..errors import StreamError
+from ..errors import MissingExtraError, StreamError
 
 
 def require_pylsl():
     try:
         import pylsl
     except ImportError:
-        raise StreamError("LSL needs pylsl: pip install 'gaitpredict[lsl]'") from None
+        raise MissingExtraError("LSL needs pylsl: pip install 'gaitpredict[lsl]'") from None
     return pylsl
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.channels import CHANNELS
-from ..errors import ChannelError, ConfigError, RateMismatchError
+from ..errors import ChannelError, ConfigError, MissingExtraError, RateMismatchError
 from ..models import model_info
 from . import export
 from .backends import OnnxBackend, TorchBackend
@@ -82,7 +82,7 @@ class StreamingPredictor:
             try:
                 export.require_onnxruntime()
                 return "onnx" if model_info(model_name).exportable else "torch"
-            except export.ExportError:
+            except MissingExtraError:
                 return "torch"
         if backend not in ("onnx", "torch"):
             raise ConfigError(f"backend must be auto, onnx or torch, got {backend!r}")

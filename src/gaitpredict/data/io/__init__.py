@@ -1,34 +1,44 @@
 """Readers (and writers) for motion-capture files: `read_trial(path)` picks one by extension.
 
-| format   | extension            | reader                    |
-|----------|----------------------|---------------------------|
-| cmu      | .txt (117 columns)   | `cmu.read_cmu_expmap`     |
-| bvh      | .bvh                 | `bvh.read_bvh`            |
-| c3d      | .c3d                 | `c3d.read_c3d` (ezc3d)    |
-| qtm      | .tsv                 | `qtm.read_qtm_tsv`        |
-| opensim  | .mot, .sto, .csv*    | `opensim.read_opensim`    |
-| csv      | .csv                 | `table.read_csv_angles`   |
-
-*a .csv file whose header ends with `endheader` is read as OpenSim.
+`FORMATS` is the one table of formats: a new one is one `Format(...)` line here plus its
+reader module. *A `.csv` file whose header holds `endheader` is read as OpenSim.
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import FileFormatError
 from ..trial import Trial
 
-EXTENSIONS = {
-    ".txt": "cmu",
-    ".bvh": "bvh",
-    ".c3d": "c3d",
-    ".tsv": "qtm",
-    ".mot": "opensim",
-    ".sto": "opensim",
-    ".csv": "csv",
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extensions: tuple[str, ...]
+    reader: str  # "module:function" in this package
+    extra: str | None  # the optional dependency group it needs (pip install gaitpredict[extra])
+    description: str
+
+    def load_reader(self):
+        module, _, function = self.reader.partition(":")
+        return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+FORMATS = {
+    f.name: f
+    for f in (
+        Format("cmu", (".txt",), "cmu:read_cmu_expmap", None, "CMU exp-map text, 117 columns"),
+        Format("bvh", (".bvh",), "bvh:read_bvh", None, "BVH motion (CMU/cgspeed joint names)"),
+        Format("c3d", (".c3d",), "c3d:read_c3d", "c3d", "C3D with Plug-in Gait angle points"),
+        Format("qtm", (".tsv",), "qtm:read_qtm_tsv", None, "Qualisys QTM 6DOF TSV export"),
+        Format("opensim", (".mot", ".sto"), "opensim:read_opensim", None, "OpenSim coordinates"),
+        Format("csv", (".csv",), "table:read_csv_angles", None, "CSV: time + mapped columns"),
+    )
 }
-FORMATS = sorted(set(EXTENSIONS.values()))
+EXTENSIONS = {ext: f.name for f in FORMATS.values() for ext in f.extensions}
 NOT_RECORDINGS = {"manifest.csv", "subjects.csv", "readme.txt"}
 
 
@@ -65,19 +75,7 @@ def _has_opensim_header(path: Path) -> bool:
 
 def read_trial(path, format: str | None = None, **options) -> Trial:
     """Read one recording of joint angles; `format` overrides detection by extension."""
-    fmt = format or detect_format(path)
-    if fmt == "cmu":
-        from .cmu import read_cmu_expmap as reader
-    elif fmt == "bvh":
-        from .bvh import read_bvh as reader
-    elif fmt == "c3d":
-        from .c3d import read_c3d as reader
-    elif fmt == "qtm":
-        from .qtm import read_qtm_tsv as reader
-    elif fmt == "opensim":
-        from .opensim import read_opensim as reader
-    elif fmt == "csv":
-        from .table import read_csv_angles as reader
-    else:
-        raise FileFormatError(f"{path}: unknown format {fmt!r}; expected one of {FORMATS}")
-    return reader(path, **options)
+    name = format or detect_format(path)
+    if name not in FORMATS:
+        raise FileFormatError(f"{path}: unknown format {name!r}; expected one of {list(FORMATS)}")
+    return FORMATS[name].load_reader()(path, **options)

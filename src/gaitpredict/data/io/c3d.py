@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import ChannelError, FileFormatError, MissingAnglesError
+from ...errors import ChannelError, FileFormatError, MissingAnglesError, MissingExtraError
 from ..channels import joint_channels
 from ..trial import Trial
 from .markers import Markers, unique_labels
@@ -34,7 +34,7 @@ def _require_ezc3d():
     try:
         import ezc3d
     except ImportError:
-        raise ImportError("reading C3D needs ezc3d: pip install 'gaitpredict[c3d]'") from None
+        raise MissingExtraError("reading C3D needs ezc3d: pip install 'gaitpredict[c3d]'") from None
     return ezc3d
 
 

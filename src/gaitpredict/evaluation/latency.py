@@ -1,0 +1,41 @@
+"""The streaming latency benchmark: percentiles of `StreamingPredictor.push` on a real trial."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..errors import ConfigError
+
+MIN_PUSHES = 10000  # fewer gives an unstable p99
+
+
+def bench_push(predictor, trial, pushes: int = 20000) -> dict:
+    """Time `pushes` calls of `predictor.push` replaying `trial` (after filling the window
+    and 500 warm-up pushes); microseconds."""
+    if pushes < MIN_PUSHES:
+        raise ConfigError(f"--pushes {pushes}: at least {MIN_PUSHES} for a stable p99")
+    frames = np.nan_to_num(trial.select(list(predictor.channels)).angles_deg)
+    n = len(frames)
+    for i in range(predictor.spec.window_frames + 500):  # fill the window, warm the caches
+        predictor.push(frames[i % n])
+    times = np.empty(pushes, dtype=np.int64)
+    clock = time.perf_counter_ns
+    for i in range(pushes):
+        frame = frames[i % n]
+        t0 = clock()
+        predictor.push(frame)
+        times[i] = clock() - t0
+    us = times / 1000.0
+    return {
+        "backend": predictor.backend.name,
+        "model": predictor.model_name,
+        "pushes": pushes,
+        "p50_us": round(float(np.percentile(us, 50)), 1),
+        "p99_us": round(float(np.percentile(us, 99)), 1),
+        "max_us": round(float(us.max()), 1),
+        "mean_us": round(float(us.mean()), 1),
+        "threads": 1,
+        "trial": trial.trial_id,
+    }

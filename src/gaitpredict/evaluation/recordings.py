@@ -1,0 +1,91 @@
+"""A checkpoint against recordings: which trials it can use, and its errors on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data.datasets import load_dataset
+from ..data.io import read_trial, recordings_in
+from ..errors import ConfigError, GaitDataError, RateMismatchError
+from ..windowing.windows import Windows
+from .metrics import error_table
+
+
+def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """(predictions, truths) in degrees over every window, in chunks, without gradients."""
+    preds, truths = [], []
+    with torch.no_grad():
+        for x, y in windows.chunks(chunk):
+            preds.append(model(x).numpy())
+            truths.append(y.numpy())
+    return np.concatenate(preds), np.concatenate(truths)
+
+
+def read_recordings(paths) -> list:
+    """Trials from files and folders of recordings, in the order given."""
+    trials = []
+    for path in map(Path, paths):
+        found = recordings_in(path) if path.is_dir() else [path]
+        trials += [read_trial(p) for p in found]
+    return trials
+
+
+def subject_trials(data: str, subject: str | None) -> list:
+    """One subject's trials of a dataset folder (or named dataset)."""
+    if not subject:
+        raise ConfigError("--data needs --subject (which subject's trials to evaluate)")
+    trials = load_dataset(data).trials_of(subject)
+    if not trials:
+        raise GaitDataError(f"subject {subject!r} not in {data}")
+    return trials
+
+
+def evaluate_trials(predictor, trials, resample: bool = False) -> dict:
+    """RMSE/MAE (overall, per target, per subject) of a `Predictor` over recordings."""
+    spec = predictor.spec
+    ready = []
+    for t in trials:
+        if t.rate_hz != spec.rate_hz:
+            if not resample:
+                raise RateMismatchError(
+                    f"{t.source or t.trial_id}: {t.rate_hz:g} Hz, the model "
+                    f"expects {spec.rate_hz:g} Hz (pass --resample)"
+                )
+            t = t.resample(spec.rate_hz)
+        ready.append(t)
+    windows = Windows(ready, spec)
+    pred, truth = predict_all(predictor.model, windows)
+    subjects = np.array([windows.trials[k].subject for k in windows.owner])
+    return {
+        **error_table(pred, truth, spec, subjects),
+        "n_windows": len(windows),
+        "n_trials": len(ready),
+    }
+
+
+def usable_recordings(spec, data: str | None) -> list:
+    """Real trials (a file, or a dataset; default cmu-walking) with the spec's rate and
+    channels."""
+    if data and Path(data).is_file():
+        trials = [read_trial(data)]
+    else:
+        trials = load_dataset(data or "cmu-walking").trials
+    trials = [
+        t for t in trials if t.rate_hz == spec.rate_hz and set(spec.inputs) <= set(t.channels)
+    ]
+    if not trials:
+        raise GaitDataError(
+            f"no recording at {spec.rate_hz:g} Hz with channels {list(spec.inputs)} in "
+            f"{data or 'cmu-walking'}; pass --data with one"
+        )
+    return trials
+
+
+def real_windows(spec, data: str | None, limit: int = 4096) -> np.ndarray:
+    """Up to `limit` windows (degrees) of real recordings with the spec's channels and rate."""
+    windows = Windows(usable_recordings(spec, data)[:8], spec)
+    idx = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
+    return windows.batch(idx)[0].numpy()
