@@ -1,4 +1,6 @@
-"""Shared fixtures: the real data sets in ../shared/data, skipped with a reason when absent."""
+"""Shared fixtures: small files in tests/data (made by tests/data/make_fixtures.py from the real
+data, always present) and the real data sets in ../shared/data, skipped with a reason when
+absent."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ CMU_DIR = SHARED / "cmu_walking"
 MCGILL_DIR = SHARED / "mcgill_walking"
 OPENCAP_DIR = SHARED / "opencap_walking"
 C3D_DIR = SHARED / "c3d_samples"
+FIXTURES = ROOT / "tests" / "data"
 
 
 def need(path: Path) -> Path:
@@ -37,3 +40,19 @@ def walking_1(cmu_dir):
     from gaitpredict.data.io import read_trial
 
     return read_trial(cmu_dir / "test/walking/walking_1.txt")
+
+
+@pytest.fixture(scope="session")
+def walking_head():
+    """80 frames of CMU walking_1 (S35), read from the fixture copy of its first lines."""
+    from gaitpredict.data.io import read_trial
+
+    return read_trial(FIXTURES / "walking_1_head.txt", subject="S35")
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """Three CMU subjects (S08, S16, S39), two gap-free trials of 150 frames each, 120 Hz."""
+    from gaitpredict.data.datasets import load_dataset
+
+    return load_dataset(FIXTURES / "tiny")

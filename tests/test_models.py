@@ -4,23 +4,28 @@ import numpy as np
 import pytest
 import torch
 
-from gaitpredict.models import create_model, list_models
+from gaitpredict.models import create_model, list_models, model_info
 from gaitpredict.training.trainer import TrainConfig, fit_normalisation, seed_everything, train
 from gaitpredict.windowing.windows import Windows, WindowSpec
 
-NETWORKS = ["cnn", "lstm", "cnn-lstm", "attn-cnn-lstm"]
-VARIANTS = [(m, {}) for m in list_models()] + [("attn-cnn-lstm", {"attention": "before"})]
+NETWORKS = list_models(kind="network")
+VARIANTS = [(m, {}) for m in list_models()] + [
+    (m, {"attention": "before"}) for m in list_models() if model_info(m).attention
+]
 
 
 @pytest.fixture(scope="module")
-def small(cmu):
+def small(tiny):
     spec = WindowSpec.create("legs", "r_knee_flex", 250, 100, 120.0)
-    trials = cmu.trials_of("S08")
-    return spec, Windows(trials[:3], spec), Windows(trials[3:], spec)
+    return spec, Windows(tiny.trials[:4], spec), Windows(tiny.trials[4:], spec)
 
 
 def test_registry_lists_the_paper_models_and_baselines():
-    assert set(list_models()) == set(NETWORKS) | {"hold", "const-velocity", "ridge"}
+    assert {"cnn", "lstm", "cnn-lstm", "attn-cnn-lstm"} <= set(NETWORKS)
+    assert list_models(kind="baseline") == ["const-velocity", "hold", "ridge"]
+    assert [m for m in list_models() if model_info(m).attention] == ["attn-cnn-lstm"]
+    assert [m for m in list_models() if model_info(m).fits] == ["ridge"]
+    assert all(model_info(m).trainable and model_info(m).exportable for m in NETWORKS)
 
 
 @pytest.mark.parametrize("name, cfg", VARIANTS, ids=lambda v: str(v))
@@ -30,7 +35,7 @@ def test_forward_shape_no_nan_and_attention(small, name, cfg):
     x, _ = train_w.batch(torch.arange(16))
     y, weights = model(x, return_attention=True)
     assert y.shape == (16, 1) and torch.isfinite(y).all()
-    if name == "attn-cnn-lstm":
+    if model_info(name).attention:
         expected = (16, len(spec.inputs)) if cfg else (16, spec.window_frames // 2)
         assert weights.shape == expected
         torch.testing.assert_close(weights.sum(1), torch.ones(16))

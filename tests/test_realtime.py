@@ -18,19 +18,16 @@ from gaitpredict.errors import (
     RateMismatchError,
 )
 from gaitpredict.evaluation.predictor import load_predictor
-from gaitpredict.models import create_model
+from gaitpredict.models import create_model, list_models, model_info
 from gaitpredict.realtime import StreamingPredictor, export
 from gaitpredict.realtime.replay import replay
 from gaitpredict.training.checkpoint import save_checkpoint
 from gaitpredict.training.trainer import fit_normalisation
 from gaitpredict.windowing.windows import Windows, WindowSpec
 
-NETWORKS = [
-    ("cnn", {}),
-    ("lstm", {}),
-    ("cnn-lstm", {}),
-    ("attn-cnn-lstm", {"attention": "after"}),
-    ("attn-cnn-lstm", {"attention": "before"}),
+EXPORTABLE = [m for m in list_models() if model_info(m).exportable]
+NETWORKS = [(m, {}) for m in EXPORTABLE] + [
+    (m, {"attention": "before"}) for m in EXPORTABLE if model_info(m).attention
 ]
 SPEC_ARGS = ("legs", "r_knee_flex", 250, 100, 120.0)
 

@@ -71,6 +71,22 @@ def test_tiny_grid_fills_every_cell_of_tables_one_and_two(cmu_dir, tmp_path):
             assert paper == "{:.3f} / {:.3f}".format(*PAPER_TABLE2[inputs])
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 3 and "Table II" in html
+    # one resolved config: config.json, the checkpoint, metrics.json and the row agree
+    import json
+
+    import torch
+
+    for row in results.itertuples():
+        folder = out / "runs" / row.run_dir
+        config = json.loads((folder / "config.json").read_text())
+        metrics = json.loads((folder / "metrics.json").read_text())
+        payload = torch.load(folder / "model.pt", weights_only=False)
+        assert payload["model_config"] == config["model_config"]
+        assert (metrics["label"], metrics["attention"]) == (row.label, _none(row.attention))
+        if row.model == "attn-cnn-lstm":
+            assert config["model_config"]["attention"] == "after" == metrics["attention"]
+        if row.model in ("hold", "ridge"):
+            assert config["model_config"] == {}
     for png in ("fig6_loss.png", "fig7_models.png", "fig8_inputs.png"):
         assert (out / "figures" / png).stat().st_size > 10_000
 
@@ -142,3 +158,7 @@ def test_local_and_ray_executors_give_identical_rows(cmu_dir, tmp_path):
     b = deterministic(pd.read_csv(tmp_path / "ray" / "results.csv"))
     pd.testing.assert_frame_equal(a, b)
     assert a.rmse_deg.nunique() == 4  # different models and seeds really differ
+
+
+def _none(value):
+    return None if pd.isna(value) else value

@@ -1,6 +1,6 @@
 """gaitpredict: predict knee and ankle angles 50-200 ms ahead from limb motion."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Trial", "load_dataset", "read_trial", "load_predictor", "__version__"]
 

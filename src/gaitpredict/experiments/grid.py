@@ -1,6 +1,7 @@
 """Experiment grids: a small YAML spec of blocks (models x inputs x horizons ...) x folds x seeds.
 
-A grid expands to `RunConfig`s, each with a `run_id` hashed from its full config, so the
+A grid expands to resolved `RunConfig`s (model defaults filled in), each with a `run_id`
+hashed from that resolved config, so stating a default changes nothing and the
 same run asked for by two blocks (say, Table I's attn-cnn-lstm and the horizon sweep's
 100 ms point) is trained once. Built-in profiles live in `profiles/<name>.yaml`.
 """
@@ -27,8 +28,9 @@ _NOT_IDENTITY = ("progress", "threads")  # settings that do not change a run's r
 
 @dataclass
 class Block:
-    """One family of runs; the report knows the blocks table1, table2, attention, horizon
-    and within-subject. A model may carry its attention placement: `attn-cnn-lstm@before`."""
+    """One family of runs; its name picks its report section (`report.sections`: table1,
+    table2, attention, horizon, within-subject). A model may carry its attention placement:
+    `attn-cnn-lstm@before`."""
 
     name: str
     models: list[str]

@@ -1,0 +1,152 @@
+"""Adding a model, a file format or a report section is one change in one place."""
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+import gaitpredict.models
+from gaitpredict.cli import build_parser
+from gaitpredict.data.io import EXTENSIONS, FORMATS, detect_format
+from gaitpredict.errors import ConfigError
+from gaitpredict.experiments.grid import Grid, run_id
+from gaitpredict.report.sections import section_names
+
+from .conftest import FIXTURES, ROOT
+
+MODEL_FILE = '''"""`{name}`: a throw-away network for the extension test: one linear layer."""
+
+from torch import nn
+
+from . import register_model
+from .config import NetConfig
+from .gaitnet import GaitNet
+
+
+class Flat(nn.Module):
+    def __init__(self, n_in, n_out, window):
+        super().__init__()
+        self.linear = nn.Linear(n_in * window, n_out)
+
+    def forward(self, x, return_attention=False):
+        out = self.linear(x.flatten(1))
+        return (out, None) if return_attention else out
+
+
+@register_model("{name}", kind="network", config=NetConfig)
+def build(spec, cfg):
+    """A throw-away linear network."""
+    net = Flat(len(spec.inputs), spec.n_outputs, spec.window_frames)
+    return GaitNet(net, spec, cfg)
+'''
+
+
+def _run(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.slow
+def test_a_model_file_dropped_into_models_is_picked_up_everywhere(tmp_path):
+    name = f"throwaway-{uuid.uuid4().hex[:6]}"
+    path = Path(gaitpredict.models.__file__).parent / f"zz_{name.replace('-', '_')}.py"
+    path.write_text(MODEL_FILE.format(name=name))
+    try:
+        helped = _run("-m", "gaitpredict", "train", "--help")
+        assert helped.returncode == 0 and name in helped.stdout
+        out = tmp_path / "run"
+        trained = _run(
+            "-m", "gaitpredict", "train", "--model", name, "--inputs", "legs",
+            "--window-ms", "250", "--test-subject", "S39", "--max-epochs", "2",
+            "--data", str(FIXTURES / "tiny"), "--out", str(out),
+        )  # fmt: skip
+        assert trained.returncode == 0, trained.stderr
+        metrics = json.loads((out / "metrics.json").read_text())
+        assert metrics["model"] == name and metrics["epochs_run"] == 2
+        tests = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_models.py",
+                     "-k", name)  # fmt: skip
+        assert tests.returncode == 0, tests.stdout[-2000:]
+        # forward, gradient + training, same seed: each parametrised over the registry
+        assert "3 passed" in tests.stdout, tests.stdout[-2000:]
+    finally:
+        path.unlink()
+
+
+def test_a_model_registered_at_run_time_joins_the_cli_and_grids():
+    from gaitpredict.models import list_models, register_model, unregister_model
+    from gaitpredict.models.config import NetConfig
+
+    name = "throwaway-inline"
+    register_model(name, kind="network", config=NetConfig)(lambda spec, cfg: None)
+    try:
+        assert name in list_models(kind="network")
+        assert name in build_parser().format_help() or name in _train_help()
+        grid = Grid.from_dict({"blocks": [{"name": "table1", "models": [name, "ridge"]}]})
+        runs = grid.expand()
+        assert [r.model for r in runs] == [name, "ridge"]
+        assert runs[0].model_config["dropout"] == 0.1  # resolved from the model's config
+    finally:
+        unregister_model(name)
+    assert name not in list_models()
+
+
+def _train_help() -> str:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return sub.choices["train"].format_help()
+
+
+def test_stating_a_default_does_not_change_the_run_id():
+    plain = Grid.from_dict({"blocks": [{"name": "table1", "models": ["attn-cnn-lstm", "cnn"]}]})
+    stated = Grid.from_dict(
+        {
+            "model_config": {"dropout": 0.1, "attention": "after"},
+            "blocks": [{"name": "table1", "models": ["attn-cnn-lstm", "cnn"]}],
+        }
+    )
+    assert [run_id(c) for c in plain.expand()] == [run_id(c) for c in stated.expand()]
+    before = Grid.from_dict({"blocks": [{"name": "table1", "models": ["attn-cnn-lstm@before"]}]})
+    assert run_id(before.expand()[0]) != run_id(plain.expand()[0])
+    assert before.expand()[0].label == "attn-cnn-lstm@before"
+    # the attention option belongs to the attention network only
+    assert "attention" not in stated.expand()[1].model_config
+
+
+def test_grids_refuse_unknown_blocks_models_and_options_when_loaded():
+    with pytest.raises(ConfigError, match="unknown block 'tabel1'; the report knows table1"):
+        Grid.from_dict({"blocks": [{"name": "tabel1", "models": ["ridge"]}]}, "g.yaml")
+    with pytest.raises(ConfigError, match="unknown model 'gru'"):
+        Grid.from_dict({"blocks": [{"name": "table1", "models": ["gru"]}]}, "g.yaml")
+    with pytest.raises(ConfigError, match=r"\['filters'\] belong to no model"):
+        Grid.from_dict(
+            {"model_config": {"filters": 3}, "blocks": [{"name": "table1", "models": ["cnn"]}]}
+        )
+    with pytest.raises(ConfigError, match="cnn has no attention placement"):
+        Grid.from_dict({"blocks": [{"name": "table1", "models": ["cnn@before"]}]})
+    with pytest.raises(ConfigError, match="dropout must be|attention must be one of"):
+        Grid.from_dict(
+            {"model_config": {"attention": "middle"},
+             "blocks": [{"name": "table1", "models": ["attn-cnn-lstm"]}]}
+        )  # fmt: skip
+
+
+def test_the_report_knows_each_block_the_profiles_use():
+    for profile in ("quick", "standard", "paper"):
+        for block in Grid.load(profile).blocks:
+            assert block.name in section_names()
+
+
+def test_one_table_maps_extensions_to_readers(tmp_path):
+    assert EXTENSIONS == {
+        ".txt": "cmu", ".bvh": "bvh", ".c3d": "c3d", ".tsv": "qtm",
+        ".mot": "opensim", ".sto": "opensim", ".csv": "csv",
+    }  # fmt: skip
+    assert FORMATS["c3d"].extra == "c3d"
+    assert all(callable(f.load_reader()) for f in FORMATS.values() if f.extra is None)
+    osim = tmp_path / "ik.csv"
+    osim.write_text("name\nendheader\ntime,knee_angle_r\n0,1\n")
+    assert detect_format(osim) == "opensim"
