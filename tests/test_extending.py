@@ -150,3 +150,23 @@ def test_one_table_maps_extensions_to_readers(tmp_path):
     osim = tmp_path / "ik.csv"
     osim.write_text("name\nendheader\ntime,knee_angle_r\n0,1\n")
     assert detect_format(osim) == "opensim"
+
+
+def test_train_with_explicit_test_files(tmp_path, capsys):
+    from gaitpredict.cli import main
+    from gaitpredict.data.datasets import load_dataset
+
+    tiny = load_dataset(FIXTURES / "tiny")
+    test_ids = [t.trial_id for t in tiny.trials_of("S39")]
+    args = ["train", "--model", "ridge", "--inputs", "legs", "--window-ms", "250",
+            "--data", str(FIXTURES / "tiny"), "--out", str(tmp_path / "r")]  # fmt: skip
+    assert main([*args, "--test-files", *test_ids]) == 0
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert metrics["split"] == "files" and config["test_files"] == test_ids
+    # 150 frames per trial, 30-frame window, 12-frame horizon: 150 - 30 - 12 + 1 windows each
+    assert metrics["n_test_windows"] == 2 * 109
+    assert list(metrics["per_subject"]) == ["S39"]
+    capsys.readouterr()
+    assert main([*args, "--test-files", "S39/nope.csv"]) == 2
+    assert "trials not in the dataset: ['S39/nope.csv']" in capsys.readouterr().err
