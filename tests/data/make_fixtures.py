@@ -11,7 +11,14 @@ funding from NSF EIA-0196217."):
   three CMU subjects (S08, S16, S39), read by gaitpredict's CMU reader and written as
   catalog angles in degrees (3 decimals) with a time column: a dataset for model, window
   and training tests.
-Rerunning writes the same bytes.
+- `formats/`: one small file per reader, for the reader and fuzz tests:
+  `walking.bvh` (the cgspeed BVH `cmu_bvh_sample/07_01.bvh`: its hierarchy and first 30
+  motion lines, `Frames:` set to 30), `ik.mot` (`opensim_walking/subject01/
+  subject01_walk1_ik.mot`: header and first 30 rows, `nRows` set to 30), `walking.txt`
+  (CMU exp-map: the first 31 lines of walking_1.txt), `walking.csv` (30 frames of a `tiny`
+  file), and `walking.c3d` / `walking.tsv` (30 frames of walking_1 written by
+  gaitpredict's own C3D and QTM writers; needs the c3d extra).
+Rerunning writes the same bytes (except the C3D writer's, which ezc3d controls).
 """
 
 from __future__ import annotations
@@ -48,6 +55,27 @@ def main() -> None:
                 rows.append(f"{k / t.rate_hz:.9f},{values}")
             name = trial.trial_id.replace("/", "_") + ".csv"
             (folder / name).write_text("\n".join(rows) + "\n")
+    formats = HERE / "formats"
+    formats.mkdir(exist_ok=True)
+    bvh = (args.shared / "cmu_bvh_sample" / "07_01.bvh").read_text().splitlines()
+    motion = bvh.index("MOTION")
+    head = [ln if not ln.startswith("Frames:") else "Frames: 30" for ln in bvh[: motion + 3]]
+    (formats / "walking.bvh").write_text("\n".join(head + bvh[motion + 3 : motion + 33]) + "\n")
+    mot = (args.shared / "opensim_walking/subject01/subject01_walk1_ik.mot").read_text()
+    mot_lines = mot.splitlines()
+    end = mot_lines.index("endheader")
+    mot_head = [ln if not ln.startswith("nRows=") else "nRows=30" for ln in mot_lines[: end + 2]]
+    (formats / "ik.mot").write_text("\n".join(mot_head + mot_lines[end + 2 : end + 32]) + "\n")
+    (formats / "walking.txt").write_text("".join(lines[:31]))
+    csv_lines = next((HERE / "tiny" / "S08").glob("*.csv")).read_text().splitlines()
+    (formats / "walking.csv").write_text("\n".join(csv_lines[:31]) + "\n")
+    from gaitpredict.data.io import read_trial
+    from gaitpredict.data.io.c3d import write_c3d_angles
+    from gaitpredict.data.io.qtm import write_qtm_6d
+
+    walk = read_trial(formats / "walking.txt")
+    write_c3d_angles(walk, formats / "walking.c3d")
+    write_qtm_6d(walk, formats / "walking.tsv")
     print(f"wrote fixtures into {HERE}")
 
 

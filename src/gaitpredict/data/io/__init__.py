@@ -7,10 +7,13 @@ reader module. *A `.csv` file whose header holds `endheader` is read as OpenSim.
 from __future__ import annotations
 
 import importlib
+import inspect
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import FileFormatError
+from ...errors import ConfigError, FileFormatError, GaitPredictError
+from ..plausibility import GLITCH_POLICIES, check_angles, glitches_to_gaps
 from ..trial import Trial
 
 
@@ -73,9 +76,45 @@ def _has_opensim_header(path: Path) -> bool:
     return b"endheader" in head
 
 
-def read_trial(path, format: str | None = None, **options) -> Trial:
-    """Read one recording of joint angles; `format` overrides detection by extension."""
+# what readers and the libraries under them raise on damaged files; re-raised naming the file
+LIBRARY_ERRORS = (
+    OSError, ValueError, IndexError, KeyError, TypeError, struct.error, RuntimeError,
+    OverflowError, ZeroDivisionError, UnicodeError, MemoryError,
+)  # fmt: skip
+
+
+def read_trial(path, format: str | None = None, glitches: str = "keep", **options) -> Trial:
+    """Read one recording of joint angles; `format` overrides detection by extension.
+
+    The one rule for every format: a file that cannot be read exactly as its format defines
+    raises a `GaitDataError` naming the file (and the line, frame or channel where it
+    applies), never a library's exception and never a shorter, padded or relabelled trial;
+    angles no body can have are refused (`plausibility.check_angles`). `glitches="gap"`
+    turns too-fast jumps into gaps (`plausibility.glitches_to_gaps`).
+    """
+    path = Path(path)
     name = format or detect_format(path)
     if name not in FORMATS:
         raise FileFormatError(f"{path}: unknown format {name!r}; expected one of {list(FORMATS)}")
-    return FORMATS[name].load_reader()(path, **options)
+    if glitches not in GLITCH_POLICIES:
+        raise ConfigError(f"glitches must be one of {GLITCH_POLICIES}, got {glitches!r}")
+    reader = FORMATS[name].load_reader()
+    try:
+        inspect.signature(reader).bind(path, **options)
+    except TypeError as exc:
+        raise ConfigError(f"{name} reader: {exc}") from None
+    if not path.is_file():
+        raise FileFormatError(f"{path}: no such file")
+    try:
+        trial = reader(path, **options)
+    except GaitPredictError:
+        raise
+    except LIBRARY_ERRORS as exc:
+        raise FileFormatError(
+            f"{path}: not a readable {FORMATS[name].description} file "
+            f"({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
+    if trial.n_frames == 0:
+        raise FileFormatError(f"{path}: holds no frames")
+    check_angles(trial, path)
+    return glitches_to_gaps(trial) if glitches == "gap" else trial

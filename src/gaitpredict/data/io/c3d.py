@@ -6,17 +6,28 @@ often still says 'mm'). Plug-in Gait signs hip adduction and internal rotation p
 hip `abd = -y`, `rot = z`; its shoulder y is abduction-positive (on the McGill walks the
 hanging arms read +7 to +19 degrees), so shoulder `abd = +y`; the ankle's z is foot rotation
 (internal positive) -> `ankle_rot`.
-Files from SGI/MIPS processors, which ezc3d refuses, are read with the `c3d` package.
+Files are read with the pure-Python `c3d` package (Intel, DEC and SGI/MIPS processor formats)
+and checked against their header; `write_c3d_angles` writes with ezc3d.
 """
 
 from __future__ import annotations
 
+import importlib
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ...errors import ChannelError, FileFormatError, MissingAnglesError, MissingExtraError
+from ...errors import (
+    ChannelError,
+    FileFormatError,
+    FrameCountError,
+    GaitPredictError,
+    MissingAnglesError,
+    MissingExtraError,
+)
 from ..channels import joint_channels
+from ..plausibility import refuse_duplicates
 from ..trial import Trial
 from .markers import Markers, unique_labels
 
@@ -30,53 +41,88 @@ def _axis(joint: str, dof: str) -> tuple[int, float]:
     return (_SHOULDER_AXIS if joint == "shoulder" else _DOF_AXIS)[dof]
 
 
-def _require_ezc3d():
+def _require(module: str):
     try:
-        import ezc3d
+        return importlib.import_module(module)
     except ImportError:
-        raise MissingExtraError("reading C3D needs ezc3d: pip install 'gaitpredict[c3d]'") from None
-    return ezc3d
+        raise MissingExtraError(
+            f"C3D needs the {module} package: pip install 'gaitpredict[c3d]'"
+        ) from None
+
+
+def _check_header(path, rate: float, scale: float) -> None:
+    if not (np.isfinite(rate) and 0 < rate <= MAX_RATE_HZ):
+        raise FileFormatError(f"{path}: point rate {rate:g} Hz; expected 0 to {MAX_RATE_HZ:g}")
+    if not (np.isfinite(scale) and 0 < abs(scale) <= MAX_ABS_SCALE):
+        raise FileFormatError(
+            f"{path}: POINT:SCALE {scale:g}; expected a finite, non-zero factor within "
+            f"+-{MAX_ABS_SCALE:g}"
+        )
+
+
+def _labels(reader) -> list[str]:
+    """POINT:LABELS, then LABELS2, LABELS3 ... (files with more than 255 points)."""
+    if reader.get("POINT:LABELS") is None:
+        return []
+    labels = [s.strip() for s in reader.point_labels]
+    k = 2
+    while (extra := reader.get(f"POINT:LABELS{k}")) is not None:
+        labels += [s.strip() for s in extra.string_array.flatten()]
+        k += 1
+    return labels
+
+
+MAX_RATE_HZ = 100_000.0
+MAX_ABS_SCALE = 100.0
 
 
 def _load_points(path: Path) -> tuple[np.ndarray, list[str], float, str]:
-    """(frames, points, 3) float array, labels, rate and units, from ezc3d or `c3d`."""
-    ezc3d = _require_ezc3d()
-    if not path.is_file():
-        raise FileFormatError(f"{path}: no such file")
-    try:
-        c = ezc3d.c3d(str(path))
-    except RuntimeError as exc:
-        if "MIPS" in str(exc):
-            return _load_points_mips(path)
-        raise FileFormatError(f"{path}: not a readable C3D file ({exc})") from None
-    params = c["parameters"]["POINT"]
-    labels = list(params["LABELS"]["value"])
-    for extra in ("LABELS2", "LABELS3"):
-        if extra in params:
-            labels += list(params[extra]["value"])
-    points = c["data"]["points"][:3].transpose(2, 1, 0)  # (4, points, frames) -> (f, p, 3)
-    labels = labels[: points.shape[1]]
-    units = (params.get("UNITS", {}).get("value") or [""])[0]
-    return points.astype(np.float64), labels, float(c["header"]["points"]["frame_rate"]), units
+    """(frames, points, 3) float array (NaN where a sample is invalid), labels, rate, units.
 
-
-def _load_points_mips(path: Path):
+    Read with the pure-Python `c3d` package: on damaged files it raises (caught and named
+    by `read_trial`) where ezc3d 1.7 can hang or crash the process. The header is checked
+    against the data before any value is used: frame count, point count, scale, rate.
+    """
+    c3dpkg = _require("c3d")
     try:
-        import c3d as c3dpkg
-    except ImportError:
+        with open(path, "rb") as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the package warns about absent analog data
+            reader = c3dpkg.Reader(fh)
+            rate, scale = float(reader.point_rate), float(reader.point_scale)
+            _check_header(path, rate, scale)
+            try:  # TRIAL:ACTUAL_START/END_FIELD, else the header's 16-bit words
+                first, last = int(reader.first_frame), int(reader.last_frame)
+            except (TypeError, ValueError):
+                first, last = int(reader.header.first_frame), int(reader.header.last_frame)
+            labels = _labels(reader)
+            n_points = int(reader.point_used)
+            if n_points:
+                frames = [pts for _, pts, _ in reader.read_frames()]
+            else:
+                frames = [np.zeros((0, 5))] * (last - first + 1)
+            unit = reader.get("POINT:UNITS")
+            units = unit.string_value.strip() if unit is not None else ""
+    except GaitPredictError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of the parser on these bytes
         raise FileFormatError(
-            f"{path}: SGI/MIPS-processor C3D, which ezc3d cannot read; "
-            "install the 'c3d' package to read it"
+            f"{path}: not a readable C3D file ({type(exc).__name__}: {str(exc)[:200]})"
         ) from None
-    with open(path, "rb") as fh:
-        reader = c3dpkg.Reader(fh)
-        frames = np.array([pts for _, pts, _ in reader.read_frames()], dtype=np.float64)
-        labels = [s.strip() for s in reader.point_labels]
-        rate = float(reader.point_rate)
-        units = reader.get("POINT:UNITS").string_value.strip() if reader.get("POINT:UNITS") else ""
-    xyz = frames[:, :, :3].copy()
-    xyz[frames[:, :, 3] < 0] = np.nan  # negative residual marks an invalid sample
-    return xyz, labels[: xyz.shape[1]], rate, units
+    expected = last - first + 1
+    if len(frames) != expected:
+        raise FrameCountError(
+            f"{path}: the header declares {expected} frames (first {first}, last {last}), the "
+            f"data section holds {len(frames)} (truncated file?)"
+        )
+    data = np.asarray(frames, dtype=np.float64).reshape(expected, n_points, 5)
+    if len(labels) < n_points:
+        raise FileFormatError(
+            f"{path}: {n_points} points in the data (POINT:USED), only {len(labels)} labels"
+        )
+    labels = labels[:n_points]  # LABELS may hold more names than points in use
+    xyz = data[:, :, :3].copy()
+    xyz[data[:, :, 3] < 0] = np.nan  # a negative residual marks an invalid sample
+    return xyz, labels, rate, units
 
 
 def read_c3d_markers(path) -> Markers:
@@ -91,6 +137,8 @@ def read_c3d(path, subject: str = "unknown", trial_id: str | None = None) -> Tri
     """Catalog joint angles from a C3D's `[L|R]<Joint>Angles` points."""
     path = Path(path)
     points, labels, rate, _ = _load_points(path)
+    angle_labels = [lab.split(":")[-1].strip() for lab in labels if lab.endswith("Angles")]
+    refuse_duplicates(angle_labels, path, "angle labels (after any 'Subject:' prefix)")
     by_label = {lab.split(":")[-1].strip(): i for i, lab in enumerate(labels)}
     cols, names = [], []
     for pig, joint in _PIG.items():
@@ -122,7 +170,7 @@ def read_c3d(path, subject: str = "unknown", trial_id: str | None = None) -> Tri
 
 def write_c3d_angles(trial: Trial, path) -> None:
     """Write a trial's joints as Plug-in Gait style angle points (`LKneeAngles`, ...)."""
-    ezc3d = _require_ezc3d()
+    ezc3d = _require("ezc3d")
     labels, series = [], []
     for pig, joint in _PIG.items():
         for side, prefix in (("l", "L"), ("r", "R")):
