@@ -30,11 +30,12 @@ def main() -> int:
     parser.add_argument("--per-kind", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show", type=int, default=3, help="bad outcomes to print per format")
+    parser.add_argument("--formats", nargs="+", default=list(FIXTURES), choices=list(FIXTURES))
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     warnings.simplefilter("ignore")
     total, bad = Counter(), []
-    jobs = [(fmt, kind) for fmt in FIXTURES for kind in KINDS for _ in range(args.per_kind)]
+    jobs = [(fmt, kind) for fmt in args.formats for kind in KINDS for _ in range(args.per_kind)]
     with tempfile.TemporaryDirectory() as tmp:
         for fmt, kind in tqdm(jobs, desc="mutations", unit="file"):
             m = mutate(fmt, kind, *(int(v) for v in rng.integers(0, 2**31, 3)))

@@ -84,3 +84,31 @@ def _locate_bad_row(path, lines, first_line_no, n_cols, sep, check_only=False) -
                     f"{f.strip()[:20]!r}"
                 ) from None
     return False
+
+
+def refuse_impossible(path, values: np.ndarray, first_line_no: int, max_abs, what: str) -> None:
+    """Refuse inf, and values beyond `max_abs` (a scalar or one bound per column), naming the
+    line and column of the first; NaN is a missing value and passes. Rows of `values` are
+    consecutive file lines starting at `first_line_no`."""
+    bound = np.broadcast_to(np.asarray(max_abs, dtype=float), values.shape[1:])
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(values) | (np.abs(values) > bound)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise FileFormatError(
+            f"{path}, line {first_line_no + row}, column {col + 1}: {values[row, col]:g} is not "
+            f"a possible {what} (expected finite values within +-{bound[col]:g}, or nan for a "
+            f"missing value); {int(bad.sum())} such value(s)"
+        )
+
+
+def refuse_unterminated(path, text: str) -> None:
+    """For formats that declare no frame count, the only sign of a file cut short is a last
+    line without its line end (a cut number such as '16.' still parses): refuse it."""
+    if text and not text.endswith(("\n", "\r")):
+        n = text.count("\n") + 1
+        raise FileFormatError(
+            f"{path}, line {n}: the last line has no line end, as in a truncated file; this "
+            "format declares no frame count to check against (if the file is complete, end "
+            "it with a newline)"
+        )

@@ -17,9 +17,10 @@ from scipy.spatial.transform import Rotation
 
 from ...errors import ChannelError, FileFormatError, FrameCountError
 from ..channels import JOINT_DOFS, joint_channels
+from ..plausibility import refuse_duplicates
 from ..rotations import angles_from_matrices, matrices_from_angles
 from ..trial import Trial
-from ._text import parse_table, read_text
+from ._text import parse_table, read_text, refuse_impossible
 
 # BVH joint name -> catalog joint ("side_joint"), CMU/cgspeed 31-joint naming.
 CMU_JOINT_MAP = {
@@ -35,6 +36,8 @@ CMU_JOINT_MAP = {
     "RightForeArm": "r_elbow",
 }
 _AXES = {"Xrotation": "X", "Yrotation": "Y", "Zrotation": "Z"}
+MAX_ABS_ROTATION_DEG = 3600.0  # ten turns: Euler channels may be unwrapped, 1e30 may not
+MAX_ABS_POSITION = 1e6
 
 
 @dataclass
@@ -92,6 +95,7 @@ def read_bvh(
     if not lines[0].strip().startswith("HIERARCHY"):
         raise FileFormatError(f"{path}, line 1: expected 'HIERARCHY', got {lines[0][:30]!r}")
     joints, motion = _parse_hierarchy(path, lines)
+    refuse_duplicates([j.name for j in joints], path, "joint names")
     n_frames, frame_time = _motion_header(path, lines, motion)
     n_cols = sum(len(j.channels) for j in joints)
     data_lines = [ln for ln in lines[motion + 3 :] if ln.strip()]
@@ -100,6 +104,10 @@ def read_bvh(
             f"{path}: header says Frames: {n_frames}, but {len(data_lines)} motion lines follow"
         )
     values = parse_table(path, data_lines, motion + 4, n_cols, None)
+    bounds = [
+        MAX_ABS_ROTATION_DEG if c in _AXES else MAX_ABS_POSITION for j in joints for c in j.channels
+    ]
+    refuse_impossible(path, values, motion + 4, bounds, "BVH channel value")
     by_name = {j.name: j for j in joints}
     unknown = [name for name, cat in joint_map.items() if cat[2:] not in JOINT_DOFS]
     if unknown:
@@ -153,8 +161,13 @@ def _motion_header(path, lines, motion) -> tuple[int, float]:
             f"{path}, line {motion + 2}: expected 'Frames: N' and "
             "'Frame Time: SECONDS' after MOTION"
         ) from None
-    if frame_time <= 0:
-        raise FileFormatError(f"{path}, line {motion + 3}: Frame Time must be > 0")
+    if not (np.isfinite(frame_time) and 0 < frame_time <= 10.0):
+        raise FileFormatError(
+            f"{path}, line {motion + 3}: Frame Time {frame_time:g}; expected a period in "
+            "seconds, > 0 and <= 10"
+        )
+    if n_frames < 1:
+        raise FileFormatError(f"{path}, line {motion + 2}: Frames: {n_frames}; expected >= 1")
     return n_frames, frame_time
 
 

@@ -23,11 +23,13 @@ from ...errors import FileFormatError
 from ..channels import joint_channels
 from ..rotations import SIDE_SIGN, angles_from_matrices
 from ..trial import Trial
-from ._text import parse_table, read_text
+from ._text import parse_table, read_text, refuse_impossible, refuse_unterminated
 
 RATE_HZ = 120.0
 N_VALUES = 117
 FEMUR_SPLAY_DEG = 20.0
+MAX_ABS_EXPMAP = 4 * np.pi  # rad; a rotation needs a vector of length <= pi (2 pi unwrapped)
+MAX_ABS_POSITION = 1e5
 # catalog joint -> CMU joint index (see ../shared/data/cmu_walking/README.md)
 JOINT_INDEX = {
     "l": {"hip": 2, "knee": 3, "ankle": 4, "shoulder": 21, "elbow": 22},
@@ -68,6 +70,9 @@ def read_cmu_expmap(path, subject: str = "unknown", trial_id: str | None = None)
             "line followed by at least one frame"
         )
     values = parse_table(path, lines[1:], first_line_no=2, n_cols=N_VALUES, sep=",")
+    refuse_unterminated(path, text)
+    bounds = np.r_[[MAX_ABS_POSITION] * 3, [MAX_ABS_EXPMAP] * (N_VALUES - 3)]
+    refuse_impossible(path, values, 2, bounds, "root position or exponential-map component")
     angles, names = expmaps_to_trial_angles(values)
     missing = np.all(values[:, 3:] == 0.0, axis=1)
     angles[missing] = np.nan

@@ -20,9 +20,10 @@ from scipy.spatial.transform import Rotation
 
 from ...errors import ChannelError, FileFormatError, FrameCountError, MissingAnglesError
 from ..channels import joint_channels
+from ..plausibility import refuse_duplicates
 from ..rotations import angles_from_matrices, matrices_from_angles
 from ..trial import Trial
-from ._text import parse_table, read_text
+from ._text import parse_table, read_text, refuse_impossible
 from .markers import Markers, unique_labels
 
 # catalog joint -> (parent body, child body)
@@ -38,6 +39,7 @@ DEFAULT_SEGMENTS = {
     "l_elbow": ("upperarm_l", "forearm_l"),
     "r_elbow": ("upperarm_r", "forearm_r"),
 }
+ROTATION_TOLERANCE = 1e-3
 _BODY_FIELDS_ROT = ["X", "Y", "Z", "Roll", "Pitch", "Yaw", "Residual"] + [
     f"Rot[{i}]" for i in range(9)
 ]
@@ -53,6 +55,8 @@ def _parse(path: Path):
         key = fields[0].strip()
         if not key or not key.replace("_", "").isalpha() or not key.isupper():
             break
+        if key in header:
+            raise FileFormatError(f"{path}, line {i + 1}: header key {key} appears twice")
         header[key] = [f.strip() for f in fields[1:]]
         i += 1
     if "NO_OF_FRAMES" not in header and "FREQUENCY" not in header:
@@ -121,6 +125,7 @@ def read_qtm_tsv(
     bodies = header.get("BODY_NAMES")
     if not bodies:
         raise FileFormatError(f"{path}: 6D export without BODY_NAMES")
+    refuse_duplicates(bodies, path, "BODY_NAMES")
     has_rot = columns is None or any(c.startswith("Rot[") for c in columns)
     per_body = 16 if has_rot else 7
     data = _table(path, header, columns, rows, first, per_body, len(bodies))
@@ -129,17 +134,34 @@ def read_qtm_tsv(
         block = data[:, b]
         if has_rot:
             mats = block[:, 7:16].reshape(-1, 3, 3).transpose(0, 2, 1)  # column-major
-            bad = ~np.isfinite(mats).all(axis=(1, 2)) | (np.abs(mats).sum(axis=(1, 2)) == 0)
+            bad = np.isnan(mats).any(axis=(1, 2)) | (np.abs(mats).sum(axis=(1, 2)) == 0)
             mats[bad] = np.eye(3)
+            _refuse_non_rotations(path, name, mats, first)
             rot = Rotation.from_matrix(mats)
         else:
             rpy = block[:, 3:6]
-            bad = ~np.isfinite(rpy).all(axis=1)
+            refuse_impossible(path, rpy, first, 360.0, f"{name} roll/pitch/yaw angle")
+            bad = np.isnan(rpy).any(axis=1)
             rot = Rotation.from_euler("XYZ", np.nan_to_num(rpy), degrees=True)
         poses[name] = (rot, bad)
     return _angles_from_poses(
         path, poses, segments or DEFAULT_SEGMENTS, rate, subject, trial_id or path.stem
     )
+
+
+def _refuse_non_rotations(path, body: str, mats: np.ndarray, first_line: int) -> None:
+    """Every stored matrix must be a rotation (orthonormal, det +1) to QTM's 6 decimals."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(mats @ mats.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2))
+        det = np.linalg.det(np.nan_to_num(mats, nan=0.0, posinf=1e300, neginf=-1e300))
+    bad = ~(err <= ROTATION_TOLERANCE) | ~(np.abs(det - 1.0) <= ROTATION_TOLERANCE)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise FileFormatError(
+            f"{path}, line {first_line + k}, body {body!r}: Rot[0..8] is not a rotation matrix "
+            f"(orthonormality error {err[k]:.3g}, determinant {det[k]:.3g}); "
+            f"{int(bad.sum())} such frame(s)"
+        )
 
 
 def _angles_from_poses(path, poses, segments, rate, subject, trial_id) -> Trial:

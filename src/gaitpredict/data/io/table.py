@@ -7,15 +7,18 @@ time column (which must be evenly spaced) or from `rate_hz` with a frame column.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ...errors import ChannelError, FileFormatError, GaitDataError
+from ...errors import ChannelError, FileFormatError
 from ..channels import CHANNELS
+from ..plausibility import refuse_duplicates
 from ..trial import Trial
-from ._text import read_text
+from ._text import read_text, refuse_unterminated
 
 TIME_COLUMNS = ("time", "time_s", "t")
 FRAME_COLUMNS = ("frame", "frames")
@@ -40,6 +43,44 @@ def rate_from_times(path, time_s: np.ndarray, first_line: int) -> float:
     return float(round(rate)) if abs(rate - round(rate)) < 1e-3 * rate else rate
 
 
+def table_from_lines(path, lines: list[str], first_line: int, sep: str) -> pd.DataFrame:
+    """A header line and data rows -> a table of strings. Every row must have exactly the
+    header's number of fields (no padding of short or truncated rows) and every column name
+    must be unique."""
+    rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep) if any(r)]
+    if not rows:
+        raise FileFormatError(f"{path}, line {first_line}: expected a header row of column names")
+    header = [c.strip() for c in rows[0]]
+    while header and not header[-1]:  # a trailing separator on the header line
+        header.pop()
+    refuse_duplicates(header, path, "column names")
+    if len(rows) < 2:
+        raise FileFormatError(f"{path}: header row but no data rows")
+    for k, row in enumerate(rows[1:], start=1):
+        fields = row[: len(header)] if not any(f.strip() for f in row[len(header) :]) else row
+        if len(fields) != len(header):
+            last = " (truncated file?)" if k == len(rows) - 1 else ""
+            raise FileFormatError(
+                f"{path}, line {first_line + k}: {len(fields)} fields, expected "
+                f"{len(header)} as in the header{last}"
+            )
+        rows[k] = fields
+    return pd.DataFrame(rows[1:], columns=header)
+
+
+def numeric_column(path, frame: pd.DataFrame, col: str, first_line: int) -> np.ndarray:
+    """A column as float64; a field that is not a number (nan is) names its line."""
+    text = frame[col].astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(np.isnan(values) & ~text.str.lower().isin(["nan", "-nan"]).to_numpy())
+    if bad.size:
+        raise FileFormatError(
+            f"{path}, line {first_line + int(bad[0])}, column {col!r}: non-numeric value "
+            f"{text.iloc[int(bad[0])][:20]!r}"
+        )
+    return values
+
+
 def frame_from_columns(
     path,
     frame: pd.DataFrame,
@@ -56,7 +97,8 @@ def frame_from_columns(
             raise FileFormatError(
                 f"{path}: no time column ({', '.join(TIME_COLUMNS)}) and no rate_hz given"
             )
-        rate_hz = rate_from_times(path, frame[time_col].to_numpy(float), first_line)
+        time_s = numeric_column(path, frame, time_col, first_line)
+        rate_hz = rate_from_times(path, time_s, first_line)
     unknown = sorted(set(mapping.values()) - set(CHANNELS))
     if unknown:
         raise ChannelError(f"{path}: mapping names unknown channels {unknown}")
@@ -70,13 +112,7 @@ def frame_from_columns(
         raise ChannelError(f"{path}: no column maps to a catalog channel; pass mapping={{...}}")
     cols, names = [], []
     for col, ch in mapping.items():
-        values = pd.to_numeric(frame[col], errors="coerce").to_numpy(float)
-        bad = np.flatnonzero(np.isnan(values) & frame[col].notna().to_numpy())
-        if bad.size:
-            raise FileFormatError(
-                f"{path}, line {first_line + int(bad[0])}, column {col!r}: "
-                f"non-numeric value {frame[col].iloc[int(bad[0])]!r}"
-            )
+        values = numeric_column(path, frame, col, first_line)
         cols.append(values * (signs or {}).get(col, 1.0))
         names.append(ch)
     return np.stack(cols, axis=1), names, rate_hz
@@ -90,19 +126,12 @@ def read_csv_angles(
     trial_id: str | None = None,
 ) -> Trial:
     path = Path(path)
-    read_text(path, "a CSV table with a header row")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise FileFormatError(f"{path}: not a readable CSV table ({exc})") from None
-    if frame.shape[0] == 0:
-        raise FileFormatError(f"{path}: header row but no data rows")
+    text = read_text(path, "a CSV table with a header row")
+    frame = table_from_lines(path, text.splitlines(), 1, ",")
+    refuse_unterminated(path, text)
     if mapping is None:
         mapping = {c: c for c in frame.columns if c in CHANNELS}
-    try:
-        angles, names, rate = frame_from_columns(path, frame, mapping, 2, rate_hz)
-    except KeyError as exc:  # pragma: no cover - guarded above
-        raise GaitDataError(f"{path}: {exc}") from None
+    angles, names, rate = frame_from_columns(path, frame, mapping, 2, rate_hz)
     return Trial(
         angles, tuple(names), rate, subject=subject, trial_id=trial_id or path.stem, source=path
     ).catalog_order()
