@@ -98,12 +98,14 @@ def mutate(fmt: str, kind: str, a: int, b: int, c: int) -> Mutation | None:
         value = FIELD_VALUES[c % len(FIELD_VALUES)]
         fields[j] = value
         lines[i] = fx.sep.join(fields)
-        return Mutation(kind, "\n".join(lines).encode(), suffix, f"line {i + 1} field {j}={value!r}",
-                        value)  # fmt: skip
+        note = f"line {i + 1} field {j}={value!r}"
+        return Mutation(kind, "\n".join(lines).encode(), suffix, note, value)
     if kind == "short_row":
         i = rows[a % len(rows)]
         lines[i] = lines[i].rstrip().rsplit(fx.sep, 1)[0]
-        return Mutation(kind, "\n".join(lines).encode(), suffix, f"line {i + 1} lost its last field")
+        return Mutation(
+            kind, "\n".join(lines).encode(), suffix, f"line {i + 1} lost its last field"
+        )
     if kind == "duplicate":
         return _duplicate(fmt, fx, lines, a, b, suffix)
     raise ValueError(kind)
@@ -191,7 +193,10 @@ def _compare(fmt, mutation, original, trial) -> Outcome:
         return Outcome("accepted", "one frame changed by a flipped byte")
     if mutation.kind == "field" and n <= 1:
         changed = a[differs]
-        if mutation.touched_value in MISSING and np.isnan(changed[~_same(changed, b[differs])]).all():
+        if (
+            mutation.touched_value in MISSING
+            and np.isnan(changed[~_same(changed, b[differs])]).all()
+        ):
             return Outcome("accepted", "the touched value became a gap")
     return Outcome("silently wrong", f"{n} frame(s) changed ({mutation.kind})")
 

@@ -69,6 +69,9 @@ def read_cmu_expmap(path, subject: str = "unknown", trial_id: str | None = None)
             f"{path}: only {len(lines)} line(s); expected a reference-pose "
             "line followed by at least one frame"
         )
+    if not lines[0].strip():
+        raise FileFormatError(f"{path}, line 1: empty; expected the reference-pose line")
+    parse_table(path, lines[:1], first_line_no=1, n_cols=N_VALUES, sep=",")
     values = parse_table(path, lines[1:], first_line_no=2, n_cols=N_VALUES, sep=",")
     refuse_unterminated(path, text)
     bounds = np.r_[[MAX_ABS_POSITION] * 3, [MAX_ABS_EXPMAP] * (N_VALUES - 3)]
