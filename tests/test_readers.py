@@ -126,3 +126,54 @@ def test_generic_csv(tmp_path):
         read_trial(tmp_path / "c.csv", mapping={"RKnee": "r_knee_flex"})
     with pytest.raises(ChannelError, match="unknown channels"):
         read_trial(tmp_path / "a.csv", mapping={"RKnee": "r_knee"})
+
+
+def test_one_recording_two_readers_same_catalog_angles():
+    """cgspeed BVH and exp-map text of CMU trial 07_01: the T-pose frame is dropped and the
+    BVH rest pose's 20 deg thigh splay is measured out of hip abduction."""
+    from .conftest import SHARED
+
+    bvh = read_trial(need(SHARED / "cmu_bvh_sample" / "07_01.bvh"))
+    expmap = read_trial(need(SHARED / "cmu_walking" / "train/walking/walking_4.txt"))
+    assert bvh.n_frames == expmap.n_frames == 316
+    assert bvh.channels == expmap.channels and len(bvh.channels) == 20
+    np.testing.assert_allclose(bvh.angles_deg, expmap.angles_deg, atol=0.01)
+    assert np.nanmax(bvh["l_shoulder_abd"]) < 60.0  # no T-pose frame left
+
+
+@pytest.mark.parametrize("splay_deg", [0.0, 20.0, 35.0])
+def test_bvh_rest_pose_splay_comes_from_the_offsets(tmp_path, splay_deg):
+    """Zero joint rotations on a rest pose whose thigh is turned outward by `splay_deg` (the
+    knee's OFFSET) is a hip abducted by exactly that much, from whatever rest pose."""
+    x, y = 40 * np.sin(np.radians(splay_deg)), -40 * np.cos(np.radians(splay_deg))
+    text = f"""HIERARCHY
+ROOT Hips
+{{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation
+  JOINT LeftUpLeg
+  {{
+    OFFSET 9 -5 0
+    CHANNELS 3 Zrotation Yrotation Xrotation
+    JOINT LeftLeg
+    {{
+      OFFSET {x:.6f} {y:.6f} 0
+      CHANNELS 3 Zrotation Yrotation Xrotation
+      End Site
+      {{
+        OFFSET 0 -40 0
+      }}
+    }}
+  }}
+}}
+MOTION
+Frames: 2
+Frame Time: 0.01
+0 0 0 0 0 0 0 0 0 0 0 0
+0 0 0 0 0 0 0 0 0 0 0 0
+"""
+    (tmp_path / "s.bvh").write_text(text)
+    trial = read_trial(tmp_path / "s.bvh", drop_tpose=False)
+    np.testing.assert_allclose(trial["l_hip_abd"], [splay_deg] * 2, atol=1e-9)
+    np.testing.assert_allclose(trial["l_hip_flex"], [0.0] * 2, atol=1e-9)
+    np.testing.assert_allclose(trial["l_knee_flex"], [0.0] * 2, atol=1e-9)

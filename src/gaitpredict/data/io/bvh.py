@@ -3,8 +3,10 @@
 A joint's rotation is composed from its rotation channels in the order they are listed
 (`Zrotation Yrotation Xrotation` gives R = Rz Ry Rx) and turned into catalog angles by
 `rotations.angles_from_matrices`; BVH frames are taken as the CMU skeleton's (x left, y up,
-z forward, T-pose rest). Real CMU BVH files start with a T-pose frame (all joint rotations
-zero), which is detected and dropped.
+z forward). A rest pose whose thighs are turned outward (CMU/cgspeed: the knee's OFFSET
+lies 20 deg off vertical) is measured out of the hip angles, so that hip abduction is zero
+for vertical legs in every file, as in the CMU exp-map reader. Conversions add a T-pose first
+frame (all rotations zero, or cgspeed's arms-out frame), which is detected and dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from scipy.spatial.transform import Rotation
 from ...errors import ChannelError, FileFormatError, FrameCountError
 from ..channels import JOINT_DOFS, joint_channels
 from ..plausibility import refuse_duplicates
-from ..rotations import angles_from_matrices, matrices_from_angles
+from ..rotations import SIDE_SIGN, angles_from_matrices, matrices_from_angles
 from ..trial import Trial
 from ._text import parse_table, read_text, refuse_impossible
 
@@ -45,12 +47,13 @@ class _Joint:
     name: str
     channels: list[str] = field(default_factory=list)
     first_column: int = 0
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)  # from the parent joint, rest pose
 
 
 def _parse_hierarchy(path: Path, lines: list[str]) -> tuple[list[_Joint], int]:
     """Joints in file order with their channel columns; returns (joints, MOTION line index)."""
     joints: list[_Joint] = []
-    column = 0
+    column, end_site = 0, False
     for i, line in enumerate(lines):
         tokens = line.split()
         if not tokens:
@@ -59,6 +62,19 @@ def _parse_hierarchy(path: Path, lines: list[str]) -> tuple[list[_Joint], int]:
             if len(tokens) < 2:
                 raise FileFormatError(f"{path}, line {i + 1}: {tokens[0]} without a name")
             joints.append(_Joint(tokens[1]))
+        elif tokens[0] == "End":
+            end_site = True
+        elif tokens[0] == "OFFSET":
+            try:
+                offset = tuple(float(t) for t in tokens[1:4])
+            except ValueError:
+                raise FileFormatError(f"{path}, line {i + 1}: OFFSET needs 3 numbers") from None
+            if len(offset) != 3 or not np.isfinite(offset).all():
+                raise FileFormatError(f"{path}, line {i + 1}: OFFSET needs 3 finite numbers")
+            if end_site:
+                end_site = False
+            elif joints:
+                joints[-1].offset = offset
         elif tokens[0] == "CHANNELS":
             if not joints:
                 raise FileFormatError(f"{path}, line {i + 1}: CHANNELS outside a joint")
@@ -112,14 +128,16 @@ def read_bvh(
     unknown = [name for name, cat in joint_map.items() if cat[2:] not in JOINT_DOFS]
     if unknown:
         raise ChannelError(f"joint map names unknown catalog joints: {unknown}")
-    if drop_tpose and n_frames > 1 and _is_tpose(values[0], joints):
-        values = values[1:]
     cols, names = [], []
     for bvh_name, catalog in joint_map.items():
         if bvh_name not in by_name:
             continue
         side, joint = catalog[0], catalog[2:]
         rot = _joint_rotation(path, by_name[bvh_name], values)
+        if joint == "hip":
+            knee = by_name.get(next((b for b, c in joint_map.items() if c == f"{side}_knee"), ""))
+            splay = _rest_splay_deg(knee.offset, side) if knee else 0.0
+            rot = rot * Rotation.from_euler("Z", SIDE_SIGN[side] * splay, degrees=True)
         angles = angles_from_matrices(joint, side, rot)
         for ch in joint_channels(side, joint):
             cols.append(angles[ch.rsplit("_", 1)[1]])
@@ -129,8 +147,11 @@ def read_bvh(
             f"{path}: none of the joints {sorted(joint_map)} is in the file "
             f"(it has {[j.name for j in joints]}); pass joint_map"
         )
+    angles = np.stack(cols, axis=1)
+    if drop_tpose and n_frames > 1 and _is_tpose(values[0], joints, angles[0], names):
+        angles = angles[1:]
     trial = Trial(
-        np.stack(cols, axis=1),
+        angles,
         tuple(names),
         rate_from_period(frame_time),
         subject=subject,
@@ -184,9 +205,28 @@ def _joint_rotation(path, joint: _Joint, values: np.ndarray) -> Rotation:
     return Rotation.from_euler(order, values[:, idx], degrees=True)
 
 
-def _is_tpose(row: np.ndarray, joints: list[_Joint]) -> bool:
+def _rest_splay_deg(child_offset, side: str) -> float:
+    """How far the rest pose turns a thigh outward in the frontal plane, from the knee's
+    offset below the hip: 0 for vertical legs, 20 deg in the CMU/cgspeed skeleton."""
+    x, y, _ = child_offset
+    if y >= 0:
+        return 0.0
+    return float(np.degrees(np.arctan2(SIDE_SIGN[side] * x, -y)))
+
+
+def _is_tpose(row: np.ndarray, joints: list[_Joint], angles: np.ndarray, names) -> bool:
+    """A conversion's added first frame: every joint rotation zero, or arms out (both
+    shoulders abducted over 60 deg) with knees and elbows exactly straight, as cgspeed's
+    T-pose frame (shoulders at 82 deg; nobody walks like that)."""
     idx = [i for j in joints[1:] for i in _rotation_columns(j)[0]]
-    return bool(idx) and bool(np.all(np.abs(row[idx]) < 1e-6))
+    if idx and np.all(np.abs(row[idx]) < 1e-6):
+        return True
+    value = dict(zip(names, angles, strict=True))
+    arms = [value.get(f"{s}_shoulder_abd") for s in "lr"]
+    straight = [value.get(f"{s}_{j}_flex") for s in "lr" for j in ("knee", "elbow")]
+    return all(a is not None and a > 60.0 for a in arms) and all(
+        v is not None and abs(v) < 1e-6 for v in straight
+    )
 
 
 # --- writer -------------------------------------------------------------------------------
