@@ -171,13 +171,45 @@ def test_bad_frames_and_timestamps_get_specific_answers(ckpt):
         sp.push({ch: 0.0 for ch in sp.channels if ch != "l_ankle_rot"})
     assert sp.push(dict.fromkeys(sp.channels, 1.0), 1.0) is None
     assert sp.push(np.ones(n), 1.0) is None and sp.status.startswith("ignored: timestamp 1.0")
-    assert sp.push(np.ones(n), 0.5) is None and sp.ignored == 2
+    assert sp.push(np.ones(n), 0.99) is None and sp.ignored == 2  # 10 ms back: out of order
     assert sp.push(np.ones(n), float("nan")) is None and "non-finite timestamp" in sp.status
     with pytest.raises(RateMismatchError, match="timestamps give 100.0 Hz.*trained at 120 Hz"):
         for i in range(1, 40):
             sp.push(np.ones(n), 1.0 + i / 100)
+    # refused for good: the caller who catches it gets no prediction at the wrong rate
+    for _ in range(3):
+        with pytest.raises(RateMismatchError, match="refused until reset"):
+            sp.push(np.ones(n), 2.0)
+    sp.reset()
+    assert sp.push(np.ones(n), 3.0) is None and sp.status.startswith("warming up")
     with pytest.raises(RateMismatchError, match="declared rate give 100.0 Hz"):
         StreamingPredictor.from_checkpoint(ckpt, backend="torch", stream_rate_hz=100)
+
+
+def test_strings_implausible_values_and_clock_restarts(ckpt, s16_trial):
+    from gaitpredict.errors import StreamError
+
+    sp = StreamingPredictor.from_checkpoint(ckpt, backend="torch")
+    frames = s16_trial.select(list(sp.channels)).angles_deg
+    with pytest.raises(ChannelError, match=r"channel 'l_hip_flex': 'abc' is not a number"):
+        sp.push({**dict(zip(sp.channels, frames[0], strict=True)), "l_hip_flex": "abc"})
+    with pytest.raises(ChannelError, match="not numbers"):
+        sp.push(["x"] * len(sp.channels))
+    with pytest.raises(StreamError, match="timestamp 'noon' is not a number"):
+        sp.push(frames[0], "noon")
+    w, dt = sp.spec.window_frames, 1 / 120
+    preds = [sp.push(frames[i], i * dt) for i in range(w + 5)]
+    assert preds[-1] is not None and not preds[-1].bridged
+    spike = frames[w + 5].copy()
+    spike[0] = 1e30  # one impossible value is bridged like a missing one, never predicted on
+    p = sp.push(spike, (w + 5) * dt)
+    assert p.bridged and abs(p.values_deg[0]) < 360 and sp.bridged_frames == 1
+    # the clock restarts at 0: a reset (counted, logged), then predictions again
+    resets = sp.resets
+    assert sp.push(frames[0], 0.0) is None and sp.clock_restarts == 1
+    assert sp.resets == resets + 1 and "clock restart" in sp.last_reset
+    later = [sp.push(frames[i], i * dt) for i in range(1, w + 2)]
+    assert later[-1] is not None
 
 
 def test_pushing_keeps_no_growing_state(ckpt, s16_trial):

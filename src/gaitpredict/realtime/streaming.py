@@ -18,7 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.channels import CHANNELS
-from ..errors import ChannelError, ConfigError, MissingExtraError, RateMismatchError
+from ..data.plausibility import MAX_ABS_DEG
+from ..errors import (
+    ChannelError,
+    ConfigError,
+    MissingExtraError,
+    RateMismatchError,
+    StreamError,
+)
 from ..models import model_info
 from . import export
 from .backends import OnnxBackend, TorchBackend
@@ -64,7 +71,8 @@ class StreamingPredictor:
         self._intervals = np.zeros(RATE_CHECK_INTERVALS)
         self._n_intervals = 0
         self.backend = self._backend(model, backend, onnx_source)
-        self.resets = self.ignored = self.bridged_frames = 0
+        self.resets = self.ignored = self.bridged_frames = self.clock_restarts = 0
+        self._refusal: str | None = None
         self.last_reset: str | None = None
         self._last_t: float | None = None
         self.reset("start")
@@ -100,7 +108,13 @@ class StreamingPredictor:
 
     # -- state ---------------------------------------------------------------------------
     def reset(self, reason: str = "reset by the caller") -> None:
-        """Forget the window; the next `window_frames` pushes warm up again."""
+        """Forget the window (the next `window_frames` pushes warm up again) and any refusal
+        of the stream's rate, which is then checked anew."""
+        self._refusal = None
+        self._n_intervals = 0
+        self._restart(reason)
+
+    def _restart(self, reason: str) -> None:
         self._pos = self._filled = self._held_run = 0
         self._since_held = self._w  # frames since the last held frame
         self._have_good = False
@@ -116,12 +130,17 @@ class StreamingPredictor:
 
     # -- the hot path --------------------------------------------------------------------
     def push(self, frame, timestamp: float | None = None) -> Prediction | None:
-        """One frame -> a Prediction once the window is full, else None (see `status`)."""
+        """One frame -> a Prediction once the window is full, else None (see `status`).
+
+        Values that are missing (NaN) or impossible (inf, beyond +-360 deg) are bridged like
+        missing frames. A stream refused for its rate stays refused until `reset()`."""
+        if self._refusal is not None:
+            raise RateMismatchError(self._refusal + " (refused until reset())")
         self._read(frame)
         t = self._time(timestamp)
         if t is None:
             return None
-        finite = np.isfinite(self._frame)
+        finite = np.abs(self._frame) <= MAX_ABS_DEG  # False for NaN and inf too
         if finite.all():
             self._last_good[:] = self._frame
             self._have_good, self._held_run = True, 0
@@ -151,10 +170,21 @@ class StreamingPredictor:
             if self._known_keys is None or keys != self._known_keys:
                 self._check_names(keys)
                 self._known_keys = frozenset(keys)
-            for ch, k in self._index.items():
-                self._frame[k] = frame[ch]
+            try:
+                for ch, k in self._index.items():
+                    self._frame[k] = frame[ch]
+            except (TypeError, ValueError):
+                raise ChannelError(
+                    f"channel {ch!r}: {frame[ch]!r} is not a number (degrees expected)"
+                ) from None
             return
-        values = np.asarray(frame, dtype=self._frame.dtype)
+        try:
+            values = np.asarray(frame, dtype=self._frame.dtype)
+        except (TypeError, ValueError):
+            raise ChannelError(
+                f"frame {list(frame)[:6]!r}: not numbers; expected {len(self.channels)} "
+                "angles in degrees"
+            ) from None
         if values.shape != self._frame.shape:
             raise ChannelError(
                 f"frame has {values.size} values in shape {values.shape}; this model takes "
@@ -179,10 +209,17 @@ class StreamingPredictor:
         if timestamp is None:
             t = 0.0 if last is None else last + 1.0 / self.rate_hz
         else:
-            t = float(timestamp)
+            try:
+                t = float(timestamp)
+            except (TypeError, ValueError):
+                raise StreamError(f"timestamp {timestamp!r} is not a number (seconds)") from None
             if not math.isfinite(t):
                 return self._ignore(f"non-finite timestamp {timestamp!r}")
-            if last is not None and t <= last:
+            if last is not None and t < last - self.max_gap_ms / 1000.0:
+                self.clock_restarts += 1
+                self._restart(f"clock restart: timestamp {t:.6f} s after {last:.6f} s")
+                self._last_t = last = None
+            elif last is not None and t <= last:
                 return self._ignore(f"timestamp {t:.6f} s is not after {last:.6f} s")
         if last is not None and timestamp is not None:
             steps = round((t - last) * self.rate_hz)
@@ -202,7 +239,7 @@ class StreamingPredictor:
         self._held_run += frames
         gap_ms = self._held_run * 1000.0 / self.rate_hz
         if gap_ms > self.max_gap_ms:
-            self.reset(f"{why}: gap of {gap_ms:.0f} ms > {self.max_gap_ms:g} ms")
+            self._restart(f"{why}: gap of {gap_ms:.0f} ms > {self.max_gap_ms:g} ms")
             return False
         return True
 
@@ -235,7 +272,8 @@ class StreamingPredictor:
 
     def check_rate(self, rate_hz: float, source: str) -> None:
         if abs(rate_hz - self.rate_hz) > self.rate_tolerance * self.rate_hz:
-            raise RateMismatchError(
+            self._refusal = (
                 f"{source} give {rate_hz:.1f} Hz but the model was trained at "
                 f"{self.rate_hz:g} Hz; resample the stream or train at its rate"
             )
+            raise RateMismatchError(self._refusal)
