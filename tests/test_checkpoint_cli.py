@@ -132,3 +132,60 @@ def test_corrupt_and_foreign_checkpoints(tmp_path):
     torch.save({"format_version": 99}, tmp_path / "future.pt")
     with pytest.raises(CheckpointError, match="format 99"):
         load_checkpoint(tmp_path / "future.pt")
+
+
+@pytest.fixture()
+def small_checkpoint(tmp_path):
+    from gaitpredict.models import create_model
+    from gaitpredict.training.checkpoint import save_checkpoint
+    from gaitpredict.windowing.windows import WindowSpec
+
+    spec = WindowSpec.create("legs", "r_knee_flex", 250, 100, 120.0)
+    model = create_model("cnn", spec)
+    path = save_checkpoint(tmp_path / "ok.pt", model, "cnn", {}, spec)
+    return path, torch.load(path, weights_only=True)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: p["state_dict"]["net.conv.weight"].fill_(float("nan")),
+         r"non-finite weights in \['net.conv.weight'\]"),
+        (lambda p: p.update(model_name="lstm"), "weights do not fit a lstm"),
+        (lambda p: p.update(model_name="gru"), "unknown model 'gru'"),
+        (lambda p: p["spec"].pop("inputs"), r"missing or malformed \['spec.inputs'\]"),
+        (lambda p: p["spec"].update(inputs=["r_kne"]),
+         "r_kne"),
+        (lambda p: p["spec"].update(rate_hz=float("nan")), "must be finite"),
+        (lambda p: p.update(model_config={"bogus": 1}), r"unknown model option\(s\) \['bogus'\]"),
+        (lambda p: p.update(state_dict="weights"), "not a mapping of tensors"),
+        (lambda p: p.pop("model_name"), r"missing or malformed \['model_name'\]"),
+    ],
+)  # fmt: skip
+def test_every_damaged_checkpoint_is_a_checkpoint_error(small_checkpoint, tmp_path, damage,
+                                                        message):  # fmt: skip
+    path, payload = small_checkpoint
+    damage(payload)
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_checkpoint(tmp_path / "bad.pt")
+    assert "bad.pt" in str(info.value)
+    load_checkpoint(path)  # the undamaged one still loads
+
+
+def test_checkpoints_cannot_run_code_and_old_ones_load(small_checkpoint, tmp_path):
+    import os
+
+    path, payload = small_checkpoint
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    torch.save({**payload, "extra": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(CheckpointError, match="not a gaitpredict checkpoint"):
+        load_checkpoint(tmp_path / "evil.pt")
+    assert not (tmp_path / "pwned").exists()
+    old = {**payload, "versions": {"torch": torch.__version__}}  # a TorchVersion, as 0.1 wrote
+    torch.save(old, tmp_path / "old.pt")
+    load_checkpoint(tmp_path / "old.pt")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
+from torch.torch_version import TorchVersion
 
 from ..atomic import replacing
 from ..errors import CheckpointError, GaitPredictError
@@ -27,7 +29,7 @@ def versions() -> dict:
 
     return {
         "gaitpredict": __version__,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
     }
@@ -58,15 +60,23 @@ def save_checkpoint(
     return path
 
 
+REQUIRED = ("format_version", "model_name", "model_config", "spec", "state_dict")
+SPEC_FIELDS = ("inputs", "target", "window_ms", "horizon_ms", "rate_hz")
+
+
 def load_checkpoint(path):
-    """(model in eval mode, spec, payload) from a checkpoint file."""
+    """(model in eval mode, spec, payload) from a checkpoint file, validated: format version,
+    a model the registry knows, a complete spec, weights that fit the model, all finite.
+    Every failure is a `CheckpointError` naming the file and what is wrong. Files are
+    unpickled with `weights_only=True`: a checkpoint cannot run code."""
     path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such checkpoint") from None
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise CheckpointError(f"{path}: not a gaitpredict checkpoint ({exc})") from None
+        with torch.serialization.safe_globals([TorchVersion]):  # written by version 0.1
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for corrupt files
+        raise CheckpointError(f"{path}: not a gaitpredict checkpoint ({str(exc)[:200]})") from None
     if not isinstance(payload, dict) or "format_version" not in payload:
         raise CheckpointError(f"{path}: not a gaitpredict checkpoint")
     if payload["format_version"] != FORMAT_VERSION:
@@ -75,19 +85,38 @@ def load_checkpoint(path):
             f"gaitpredict reads format {FORMAT_VERSION}; retrain or use the "
             f"version that wrote it ({payload.get('versions')})"
         )
+    missing = [k for k in REQUIRED if k not in payload]
+    spec_d = payload.get("spec")
+    if not missing and isinstance(spec_d, dict):
+        missing = [f"spec.{k}" for k in SPEC_FIELDS if k not in spec_d]
+    if missing or not isinstance(spec_d, dict) or not isinstance(payload["model_config"], dict):
+        raise CheckpointError(f"{path}: incomplete checkpoint; missing or malformed {missing}")
     try:
-        spec = WindowSpec(
-            **{
-                **payload["spec"],
-                "inputs": tuple(payload["spec"]["inputs"]),
-                "target": tuple(payload["spec"]["target"]),
-            }
+        spec = WindowSpec.create(
+            list(spec_d["inputs"]),
+            list(spec_d["target"]),
+            spec_d["window_ms"],
+            spec_d["horizon_ms"],
+            spec_d["rate_hz"],
+            bool(spec_d.get("multi_horizon", False)),
         )
+        if not all(np.isfinite(v) and v > 0 for v in (spec.window_ms, spec.horizon_ms,
+                                                      spec.rate_hz)):  # fmt: skip
+            raise ValueError("window_ms, horizon_ms and rate_hz must be finite and > 0")
         model = create_model(payload["model_name"], spec, **payload["model_config"])
-    except (KeyError, TypeError, GaitPredictError) as exc:
-        raise CheckpointError(f"{path}: an incomplete or unknown checkpoint ({exc})") from None
+    except (TypeError, ValueError, GaitPredictError) as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
+    state = payload["state_dict"]
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise CheckpointError(f"{path}: state_dict is not a mapping of tensors")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(
+            f"{path}: non-finite weights in {bad[:4]}; a model that diverged in training "
+            "cannot predict"
+        )
     try:
-        model.load_state_dict(payload["state_dict"])
+        model.load_state_dict(state)
     except (KeyError, RuntimeError) as exc:
         raise CheckpointError(
             f"{path}: the weights do not fit a {payload['model_name']} with this spec and "
