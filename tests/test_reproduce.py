@@ -162,3 +162,50 @@ def test_local_and_ray_executors_give_identical_rows(cmu_dir, tmp_path):
 
 def _none(value):
     return None if pd.isna(value) else value
+
+
+def test_one_reproduce_at_a_time_per_folder(cmu_dir, tmp_path, capsys):
+    import json
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    from gaitpredict.errors import RunError
+
+    grid = tiny_grid([{"name": "table1", "models": ["hold"]}])
+    host = platform.node()
+    (tmp_path / ".lock").write_text(json.dumps({"pid": os.getpid(), "host": host,
+                                                "command": "other"}))  # fmt: skip
+    with pytest.raises(RunError, match=rf"in use by process {os.getpid()} .*\(other\)"):
+        run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    assert not (tmp_path / "results.csv").exists()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / ".lock").write_text(json.dumps({"pid": dead.pid, "host": host,
+                                                "command": "killed"}))  # fmt: skip
+    summary = run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    assert summary.executed == 1 and "stale lock" in capsys.readouterr().err
+    assert not (tmp_path / ".lock").exists()  # released after the run
+
+
+def test_damaged_rows_rerun_and_bad_settings_are_refused_before_work(cmu_dir, tmp_path):
+    from gaitpredict.errors import ConfigError, RunError
+
+    grid = tiny_grid([{"name": "table1", "models": ["hold", "const-velocity"]}])
+    run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    table = pd.read_csv(tmp_path / "results.csv")
+    table.loc[0, "rmse_deg"] = None  # a damaged row
+    table.to_csv(tmp_path / "results.csv", index=False)
+    summary = run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    assert (summary.executed, summary.skipped) == (1, 1)
+    after = pd.read_csv(tmp_path / "results.csv")
+    assert len(after) == 2 and after.rmse_deg.notna().all()
+    with pytest.raises(ConfigError, match="--workers -1: at least 1"):
+        run_grid(grid, str(cmu_dir), tmp_path / "w", workers=-1, progress=False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RunError, match="file/out: cannot write the results folder"):
+        run_grid(grid, str(cmu_dir), tmp_path / "file" / "out", workers=1, progress=False)
+    assert main(["reproduce", "--grid", "quick", "--workers", "0", "--out", str(tmp_path)]) == 2
+    assert main(["train", "--model", "hold", "--test-subject", "S08", "--data", str(cmu_dir),
+                 "--out", str(tmp_path / "file" / "run")]) == 2  # fmt: skip

@@ -25,6 +25,10 @@ def main(argv=None) -> int:
     except GaitPredictError as exc:
         print(f"gaitpredict: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be written, a disk that is full, ...
+        where = exc.filename or "a file"
+        print(f"gaitpredict: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("gaitpredict: interrupted", file=sys.stderr)
         return 130

@@ -9,6 +9,7 @@ thread per worker; one worker runs in-process) and `ray` (a cluster by address, 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import re
@@ -25,6 +26,7 @@ from tqdm import tqdm
 from ..atomic import replacing, write_json, write_text
 from ..errors import ConfigError, MissingExtraError, RunError
 from .grid import Grid, run_id
+from .lock import folder_lock
 from .run import RunConfig
 
 RESULTS = "results.csv"
@@ -112,8 +114,20 @@ class ResultsTable:
                 raise RunError(f"{self.path}: no run_id column; not a results table")
             self.rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
 
+    REQUIRED = ("run_id", "rmse_deg", "mae_deg", "n_test_windows")
+
     def done(self) -> set[str]:
-        return {r["run_id"] for r in self.rows}
+        """Run ids whose rows are complete; a damaged row (a metric missing or not a number)
+        does not count, so its run is trained again and the row replaced."""
+        return {r["run_id"] for r in self.rows if self._complete(r)}
+
+    def _complete(self, row: dict) -> bool:
+        try:
+            return bool(row["run_id"]) and all(
+                math.isfinite(float(row[k])) for k in self.REQUIRED[1:]
+            )
+        except (KeyError, TypeError, ValueError):
+            return False
 
     def add(self, row: dict) -> None:
         self.rows = [r for r in self.rows if r["run_id"] != row["run_id"]] + [row]
@@ -140,14 +154,35 @@ def run_grid(
     are in their folders' error.txt), KeyboardInterrupt after recording the finished ones.
     """
     out = Path(out)
-    (out / "runs").mkdir(parents=True, exist_ok=True)
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}: at least 1")
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"unknown executor {executor!r}; expected local or ray")
+    ensure_writable(out)
+    with folder_lock(out, command):
+        return _run_locked(grid, data_root, out, executor, workers, ray_address, progress,
+                           command)  # fmt: skip
+
+
+def ensure_writable(out: Path) -> None:
+    """Create `out/runs` and prove a file can be written there, before any work starts."""
+    try:
+        (out / "runs").mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"{out}: cannot write the results folder ({exc.strerror})") from None
+
+
+def _run_locked(grid, data_root, out, executor, workers, ray_address, progress, command):
     _remember_grid(grid, data_root, out)
     table = ResultsTable(out / RESULTS)
     configs = grid.expand()
     done = table.done()
     todo = [c for c in configs if run_id(c) not in done]
     summary = GridSummary(total=len(configs), skipped=len(configs) - len(todo))
-    workers = workers or os.cpu_count() or 1
     jobs = [(str(data_root), c.to_dict(), str(out / "runs" / run_folder_name(c))) for c in todo]
     bar = tqdm(
         total=len(configs), initial=summary.skipped, desc="runs", unit="run", disable=not progress
@@ -156,10 +191,8 @@ def run_grid(
     try:
         if executor == "ray":
             results = _ray_results(jobs, workers, ray_address)
-        elif executor == "local":
-            results = _local_results(jobs, workers)
         else:
-            raise ConfigError(f"unknown executor {executor!r}; expected local or ray")
+            results = _local_results(jobs, workers)
         for job, row, error in results:
             if error is not None:
                 summary.failed.append(f"{Path(job[2]).name}: {type(error).__name__}: {error}")
