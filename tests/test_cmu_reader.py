@@ -88,7 +88,7 @@ def test_zero_frames_are_missing_and_cut(cmu_dir):
     "bad, match",
     [
         ("", "empty"),
-        ("1,2,3\n1,2,3\n", "line 2: 3 values, expected 117"),
+        ("1,2,3\n1,2,3\n", "line 1: 3 values, expected 117"),
     ],
 )
 def test_bad_cmu_files(tmp_path, bad, match):

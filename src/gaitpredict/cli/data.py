@@ -16,6 +16,7 @@ def add_parser(sub) -> None:
         help="dataset folder (default: cmu-walking via $GAITPREDICT_DATA/cache)",
     )
     info.add_argument("--json", action="store_true", help="print a JSON object")
+    add_loading_options(info)
     info.set_defaults(func=run_info)
     plot = dsub.add_parser("plot", help="draw a recording's joint angles over time")
     plot.add_argument("file", type=Path)
@@ -27,7 +28,7 @@ def add_parser(sub) -> None:
 def run_info(args) -> int:
     from ..data.datasets import load_dataset
 
-    summary = load_dataset(args.data or "cmu-walking").summary()
+    summary = load_dataset(args.data or "cmu-walking", **loading_options(args)).summary()
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
@@ -36,7 +37,36 @@ def run_info(args) -> int:
     print(f"frames   {summary['frames']}  ({summary['seconds']} s at {summary['rate_hz']:g} Hz)")
     print("subjects " + ", ".join(f"{s} {n}" for s, n in summary["subjects"].items()))
     print(f"channels ({len(summary['channels'])}) " + " ".join(summary["channels"]))
+    glitches = summary["glitch_frames"]
+    print(
+        f"gaps     {summary['missing_samples']} missing samples (NaN); glitches "
+        f"{sum(glitches.values())} jumps faster than the joint's speed bound in "
+        f"{len(glitches)} trials" + (" (--glitches gap turns them into gaps)" if glitches else "")
+    )
+    for f in summary["skipped_files"]:
+        print(f"skipped  {f['file']}: {f['why']}")
     return 0
+
+
+def add_loading_options(parser) -> None:
+    """How recordings are loaded: shared by every command that reads a dataset."""
+    parser.add_argument(
+        "--glitches",
+        choices=["keep", "gap"],
+        default="keep",
+        help="frame-to-frame jumps faster than a joint can move: keep them (default) or "
+        "treat them as gaps",
+    )
+    parser.add_argument(
+        "--skip-bad", action="store_true", help="leave out unreadable files and list them"
+    )
+
+
+def loading_options(args) -> dict:
+    options = {"glitches": args.glitches}
+    if args.skip_bad:
+        options["skip_bad"] = True
+    return options
 
 
 def run_plot(args) -> int:

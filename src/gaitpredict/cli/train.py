@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .data import add_loading_options, loading_options
+
 
 def add_parser(sub) -> None:
     from ..models import list_models, model_info
@@ -59,6 +61,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--data", default=None, help="dataset folder (default: cmu-walking)")
+    add_loading_options(p)
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     p.set_defaults(func=run)
 
@@ -79,7 +82,7 @@ def run(args) -> int:
     from ..experiments.run import RunConfig, run_experiment
     from ..training.trainer import TrainConfig
 
-    dataset = load_dataset(args.data or "cmu-walking")
+    dataset = load_dataset(args.data or "cmu-walking", **loading_options(args))
     cfg = RunConfig(
         model=args.model,
         model_config=model_config_from(args),

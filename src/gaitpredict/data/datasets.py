@@ -25,6 +25,7 @@ from ..atomic import write_bytes
 from ..errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
 from .channels import CHANNELS
 from .io import EXTENSIONS, read_trial, recordings_in
+from .plausibility import gap_report
 from .trial import Trial
 
 ENV_DATA = "GAITPREDICT_DATA"
@@ -49,6 +50,7 @@ class Dataset:
     trials: list[Trial]
     root: Path | None = None
     notes: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why), skip_bad=True
 
     def __post_init__(self):
         if not self.trials:
@@ -84,6 +86,11 @@ class Dataset:
             "seconds": round(sum(t.duration_s for t in self.trials), 2),
             "rate_hz": self.rate_hz,
             "subjects": self.subjects,
+            "missing_samples": sum(gap_report(t)["missing_samples"] for t in self.trials),
+            "glitch_frames": {
+                t.trial_id: n for t in self.trials if (n := gap_report(t)["glitches"])
+            },
+            "skipped_files": [{"file": f, "why": why} for f, why in self.skipped],
             "channels": channels,
         }
 
@@ -173,7 +180,7 @@ def download_cmu_walking(dest: Path, manifest=None, base_url: str | None = None)
         write_bytes(target, payload)
 
 
-def load_cmu_walking(data_dir=None, verify: bool = True) -> Dataset:
+def load_cmu_walking(data_dir=None, verify: bool = True, glitches: str = "keep") -> Dataset:
     folder = find_cmu_walking(data_dir)
     trials = []
     for row in _manifest():
@@ -181,26 +188,29 @@ def load_cmu_walking(data_dir=None, verify: bool = True) -> Dataset:
         if verify and sha256_of(path) != row["sha256"]:
             raise ChecksumError(f"{path}: sha256 {sha256_of(path)}, expected {row['sha256']}")
         trial_id = row["file"].removesuffix(".txt")
-        trials.append(read_trial(path, format="cmu", subject=row["subject"], trial_id=trial_id))
+        trials.append(
+            read_trial(
+                path, format="cmu", glitches=glitches, subject=row["subject"], trial_id=trial_id
+            )
+        )
     return Dataset(CMU_NAME, trials, root=folder)
 
 
-def load_folder(folder, subjects_csv: str = "subjects.csv", **read_options) -> Dataset:
-    """A user's recordings: subjects from `subjects.csv` (file,subject) or the first folder."""
+def load_folder(
+    folder, subjects_csv: str = "subjects.csv", skip_bad: bool = False, **read_options
+) -> Dataset:
+    """A user's recordings: subjects from `subjects.csv` (file,subject) or the first folder.
+
+    A file that cannot be read stops the load with its error, which names it; with
+    `skip_bad=True` it is left out and listed in `Dataset.skipped` (and `data info`)."""
     folder = Path(folder)
-    table = {}
-    if (folder / subjects_csv).is_file():
-        with open(folder / subjects_csv, newline="") as fh:
-            for i, row in enumerate(csv.DictReader(fh), start=2):
-                if not row.get("file") or not row.get("subject"):
-                    raise GaitDataError(
-                        f"{folder / subjects_csv}, line {i}: expected columns file,subject"
-                    )
-                table[row["file"]] = row["subject"]
+    if not folder.is_dir():
+        raise DatasetNotFoundError(f"{folder}: no such folder")
+    table = _subjects_table(folder / subjects_csv) if (folder / subjects_csv).is_file() else {}
     paths = [p for p in recordings_in(folder) if p.name != subjects_csv]
     if not paths:
         raise DatasetNotFoundError(f"{folder}: no recordings with extensions {sorted(EXTENSIONS)}")
-    trials = []
+    trials, skipped = [], []
     for p in paths:
         rel = p.relative_to(folder).as_posix()
         if table:
@@ -209,9 +219,37 @@ def load_folder(folder, subjects_csv: str = "subjects.csv", **read_options) -> D
             subject = table[rel]
         else:
             subject = rel.split("/")[0] if "/" in rel else "unknown"
-        trial = read_trial(p, **read_options)
+        try:
+            trial = read_trial(p, **read_options)
+        except GaitDataError as exc:
+            if not skip_bad:
+                raise
+            skipped.append((rel, str(exc)))
+            continue
         trials.append(replace(trial, subject=subject, trial_id=rel))
-    return Dataset(folder.name, trials, root=folder)
+    if not trials and skipped:
+        raise DatasetNotFoundError(
+            f"{folder}: every recording was skipped as unreadable (first: {skipped[0][1]})"
+        )
+    return Dataset(folder.name, trials, root=folder, skipped=skipped)
+
+
+def _subjects_table(path: Path) -> dict[str, str]:
+    """`file,subject` rows; a missing column, a duplicate or a file that is not there is an
+    error naming the line."""
+    table = {}
+    with open(path, newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh), start=2):
+            if not row.get("file") or not row.get("subject"):
+                raise GaitDataError(f"{path}, line {i}: expected columns file,subject")
+            if row["file"] in table:
+                raise GaitDataError(f"{path}, line {i}: {row['file']!r} is listed twice")
+            if not (path.parent / row["file"]).is_file():
+                raise DatasetNotFoundError(
+                    f"{path}, line {i}: {row['file']!r} is not a file in {path.parent}"
+                )
+            table[row["file"]] = row["subject"]
+    return table
 
 
 def load_dataset(name_or_path=CMU_NAME, data_dir=None, **options) -> Dataset:
@@ -221,8 +259,12 @@ def load_dataset(name_or_path=CMU_NAME, data_dir=None, **options) -> Dataset:
     `--data ../shared/data/cmu_walking` gets its subjects from the manifest.
     """
     if name_or_path == CMU_NAME:
-        return load_cmu_walking(data_dir)
+        return load_cmu_walking(data_dir, glitches=options.get("glitches", "keep"))
     folder = Path(name_or_path)
+    if not folder.is_dir():
+        raise DatasetNotFoundError(
+            f"{folder}: no such folder (and not a named dataset: {CMU_NAME})"
+        )
     if _complete(folder, _manifest()):
-        return load_cmu_walking(folder)
+        return load_cmu_walking(folder, glitches=options.get("glitches", "keep"))
     return load_folder(folder, **options)

@@ -103,9 +103,13 @@ class Windows:
                 self.trials.append(piece)
             offset += n if n >= w + h else 0
         if not ends:
+            names = ", ".join(
+                f"{t.source or t.trial_id} ({t.n_frames} frames)" for t in trials[:5]
+            ) + (" ..." if len(trials) > 5 else "")
             raise GaitDataError(
-                f"no trial is long enough for a {spec.window_ms:g} ms window "
-                f"plus a {spec.horizon_ms:g} ms horizon"
+                f"no stretch without gaps is long enough for a {spec.window_ms:g} ms window "
+                f"plus a {spec.horizon_ms:g} ms horizon ({w + h} frames at "
+                f"{spec.rate_hz:g} Hz) in: {names or 'no trials'}"
             )
         self.x = torch.from_numpy(np.concatenate(xs).astype(np.float32))
         self.y = torch.from_numpy(np.concatenate(ys).astype(np.float32))
