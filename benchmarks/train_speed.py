@@ -1,59 +1,108 @@
-"""Training windows per second and peak memory per model on one CMU fold.
+"""Training windows per second (validation included), the machine's roof, and the Keras peer.
 
-Batch 128, window 500 ms, arms+legs inputs, right knee 100 ms ahead, fold S39.
-Usage: python benchmarks/train_speed.py [--data DIR] [--epochs N] [--threads N]
+    python benchmarks/train_speed.py [--data DIR] [--epochs N] [--threads N] [--fold S]
+    python benchmarks/train_speed.py --compare-keras [--keras-python .venv-keras/bin/python]
+
+Batch 128, window 500 ms, arms+legs inputs (20 channels), right knee 100 ms ahead. Our figure
+is the one `metrics.json` gives: training windows x epochs / training seconds, validation
+passes and checkpoint writes included. The roof is what this machine's matrix products
+allow: a training step costs about three forward passes (`evaluation.flops`), timed against
+a float32 matrix product of the step's sizes in the same thread setting, measured here.
+
+`--compare-keras` runs the same model in Keras/TensorFlow (`../shared/peers/
+keras_attn_cnn_lstm.py`, training only, no validation) on the same fold, one after the
+other in this invocation, and prints both and the ratio. Make its virtualenv once:
+    python3 -m venv .venv-keras && .venv-keras/bin/pip install tensorflow-cpu
+(`make bench-keras` does both.)
 """
 
 import argparse
 import resource
+import subprocess
 import time
+from pathlib import Path
 
 import torch
 
 from gaitpredict.data.datasets import load_dataset
+from gaitpredict.evaluation.flops import forward_flops, matmul_gflops
 from gaitpredict.experiments.run import RunConfig, build_windows
-from gaitpredict.models import create_model
+from gaitpredict.models import create_model, list_models, model_info
 from gaitpredict.training.trainer import TrainConfig, fit_normalisation, seed_everything, train
 
-NETWORKS = [
-    ("cnn", {}),
-    ("lstm", {}),
-    ("cnn-lstm", {}),
-    ("attn-cnn-lstm", {}),
-    ("attn-cnn-lstm", {"attention": "before"}),
-]
+ROOT = Path(__file__).resolve().parents[1]
+PEER = ROOT.parent / "shared" / "peers" / "keras_attn_cnn_lstm.py"
+BATCH = 128
+
+
+def ours(ds, name, options, fold, epochs, threads):
+    """(windows/s with validation, seconds per epoch, spec, model) of one training."""
+    seed_everything(0, threads=threads)
+    cfg = RunConfig(model=name, test_subject=fold, window_ms=500, inputs="arms+legs")
+    spec, _, train_w, val_w, _ = build_windows(ds, cfg)
+    model = create_model(name, spec, **options)
+    fit_normalisation(model, train_w, 20000, 0)
+    start = time.perf_counter()
+    history = train(
+        model, train_w, val_w, TrainConfig(max_epochs=epochs, patience=epochs + 1, progress=False)
+    )
+    seconds = time.perf_counter() - start
+    return len(train_w) * history.epochs_run / seconds, seconds / history.epochs_run, spec, model
+
+
+def roof(model, spec):
+    """(GFLOP/s of the step-sized matrix product, windows/s the roof allows)."""
+    flops_per_window = 3 * forward_flops(model, spec, batch=BATCH) / BATCH
+    gflops = matmul_gflops(BATCH, 96, 256)
+    return gflops, gflops * 1e9 / flops_per_window
+
+
+def keras(python, data, fold, epochs):
+    out = subprocess.run(
+        [python, str(PEER), str(data), fold, str(epochs)], capture_output=True, text=True
+    )
+    last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+    if out.returncode or not last.startswith("keras "):
+        raise SystemExit(f"the Keras peer failed:\n{out.stderr[-2000:]}")
+    fields = last.split()
+    return float(fields[fields.index("windows_per_s") + 1]), last
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", default="cmu-walking")
-    p.add_argument("--epochs", type=int, default=2)
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "cmu_walking"))
+    p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
+    p.add_argument("--fold", default="S08", help="test subject (the peer's default is S08)")
+    p.add_argument("--compare-keras", action="store_true")
+    p.add_argument("--keras-python", default=str(ROOT / ".venv-keras" / "bin" / "python"))
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
     ds = load_dataset(args.data)
-    cfg = RunConfig(test_subject="S39", window_ms=500, inputs="arms+legs")
-    spec, _, train_w, val_w, _ = build_windows(ds, cfg)
-    print(
-        f"{len(train_w)} training windows of {spec.window_frames} frames x "
-        f"{len(spec.inputs)} channels, batch 128, {args.threads} threads"
-    )
-    for name, extra in NETWORKS:
-        seed_everything(0)
-        model = create_model(name, spec, **extra)
-        fit_normalisation(model, train_w, 20000, 0)
-        start = time.perf_counter()
-        history = train(
-            model, train_w, val_w, TrainConfig(max_epochs=args.epochs, patience=99, progress=False)
-        )
-        seconds = time.perf_counter() - start
-        rate = len(train_w) * history.epochs_run / seconds
+    if args.compare_keras:
+        if not Path(args.keras_python).exists():
+            raise SystemExit(f"no {args.keras_python}: make it with `make bench-keras`")
+        rate, epoch_s, spec, model = ours(ds, "attn-cnn-lstm", {}, args.fold, args.epochs,
+                                          args.threads)  # fmt: skip
+        gflops, roof_rate = roof(model, spec)
+        peer_rate, line = keras(args.keras_python, args.data, args.fold, args.epochs)
+        print(f"gaitpredict attn-cnn-lstm: {rate:.0f} windows/s (validation included), "
+              f"{epoch_s:.2f} s/epoch, {args.threads} threads, fold {args.fold}")  # fmt: skip
+        print(f"keras peer:                {peer_rate:.0f} windows/s (training only)  [{line}]")
+        print(f"ratio: {rate / peer_rate:.2f}x the Keras peer")
+        print(f"roof: matrix product {gflops:.0f} GFLOP/s -> {roof_rate:.0f} windows/s; "
+              f"ours is {rate / roof_rate:.0%} of it")  # fmt: skip
+        return
+    print(f"fold {args.fold}, batch {BATCH}, {args.threads} threads, {args.epochs} epochs")
+    variants = [(m, {}) for m in list_models(kind="network")] + [
+        (m, {"attention": "before"}) for m in list_models(kind="network") if model_info(m).attention
+    ]
+    for name, options in variants:
+        rate, epoch_s, spec, model = ours(ds, name, options, args.fold, args.epochs, args.threads)
+        _, roof_rate = roof(model, spec)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        label = name + (f" ({extra['attention']})" if extra else "")
-        print(
-            f"{label:26s} {rate:9.0f} windows/s  {seconds / history.epochs_run:6.2f} s/epoch"
-            f"  (incl. validation)  peak RSS {peak_mb:.0f} MB"
-        )
+        label = name + (f" ({options['attention']})" if options else "")
+        print(f"{label:26s} {rate:7.0f} windows/s  {epoch_s:5.2f} s/epoch  "
+              f"roof {rate / roof_rate:4.0%}  peak RSS {peak_mb:.0f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

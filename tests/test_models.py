@@ -106,3 +106,15 @@ def test_unknown_model_and_option():
         create_model("gru", spec)
     with pytest.raises(ConfigError, match=r"unknown model option\(s\) \['filters'\]"):
         create_model("cnn", spec, filters=3)
+
+
+def test_forward_flops_known_answers():
+    from gaitpredict.evaluation.flops import forward_flops
+
+    spec = WindowSpec.create("r_knee_flex,l_knee_flex", "r_knee_flex", 300, 100, 100.0)  # 30 x 2
+    ridge = create_model("ridge", spec)
+    assert forward_flops(ridge, spec) == 2 * 60 * 1  # one (60 -> 1) linear layer
+    lstm = create_model("lstm", spec, lstm_hidden=8)
+    # gates: 4 x (input 2 + hidden 8) x 8 multiply-adds per step, 30 steps; head 8 -> 1
+    assert forward_flops(lstm, spec) == 2 * 4 * (2 + 8) * 8 * 30 + 2 * 8 * 1
+    assert forward_flops(lstm, spec, batch=5) == 5 * forward_flops(lstm, spec)

@@ -255,8 +255,9 @@ def test_stream_and_bench_latency_commands(ckpt, s16_trial, cmu_dir, tmp_path, c
         main(["bench-latency", str(ckpt), "--pushes", "10000", "--data", str(path), "--json"]) == 0
     )
     figures = json.loads(capsys.readouterr().out)
-    assert {"p50_us", "p99_us", "max_us", "backend"} <= set(figures)
+    assert {"p50_us", "p99_us", "max_us", "backend", "floor_us", "flops"} <= set(figures)
     assert 0 < figures["p50_us"] <= figures["p99_us"] <= figures["max_us"]
+    assert 0 < figures["floor_us"] < figures["p50_us"]  # nothing beats the compute floor
     assert main(["bench-latency", str(ckpt), "--pushes", "10"]) == 2
 
 

@@ -63,21 +63,26 @@ def run_export(args) -> int:
 def run_bench(args) -> int:
     import torch
 
-    from ..evaluation.latency import bench_push
+    from ..evaluation.latency import bench_push, compute_floor
     from ..evaluation.recordings import usable_recordings
     from ..realtime import StreamingPredictor
+    from ..training.checkpoint import load_checkpoint
 
     torch.set_num_threads(1)
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
     trial = max(usable_recordings(sp.spec, args.data), key=lambda t: t.n_frames)
     result = bench_push(sp, trial, args.pushes)
+    result.update(compute_floor(*load_checkpoint(args.checkpoint)[:2]))
     if args.json:
         print(json.dumps(result))
     else:
         print(
             f"{result['model']} on {result['backend']}: p50 {result['p50_us']} us, p99 "
             f"{result['p99_us']} us, max {result['max_us']} us over {args.pushes} pushes "
-            f"of {result['trial']} (1 thread)"
+            f"of {result['trial']} (1 thread); compute floor {result['floor_us']} us "
+            f"({result['flops'] / 1e6:.2f} MFLOP at {result['matmul_gflops']} GFLOP/s, a "
+            f"1-thread matrix product measured now): p50 is "
+            f"{result['p50_us'] / result['floor_us']:.1f}x the floor"
         )
     return 0
 
