@@ -7,7 +7,7 @@ OUT ?= runs/quick
 EXTRAS ?= dev,c3d,onnx,ray,lsl
 CKPT ?= $(firstword $(wildcard $(OUT)/runs/attn-cnn-lstm_*/model.pt))
 
-.PHONY: install run test lint bench bench-latency standard clean
+.PHONY: install run test lint bench bench-keras bench-fuzz bench-latency standard clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ bench: install
 	$(BIN)/python benchmarks/train_speed.py --data $(DATA)
 	$(BIN)/python benchmarks/accuracy.py --data $(DATA) --out runs/accuracy
 
+bench-keras: install
+	test -x .venv-keras/bin/python || { $(PYTHON) -m venv .venv-keras && .venv-keras/bin/pip install -q tensorflow-cpu; }
+	$(BIN)/python benchmarks/train_speed.py --compare-keras --data $(DATA)
+
+bench-fuzz: install
+	$(BIN)/python benchmarks/fuzz_readers.py --per-kind 40
+
 bench-latency: install
 	@test -n "$(CKPT)" || { echo "no checkpoint: run 'make run' first or pass CKPT=path/model.pt"; exit 2; }
 	$(BIN)/gaitpredict bench-latency $(CKPT) --backend onnx --data $(DATA)
@@ -40,4 +47,4 @@ standard: install
 	$(BIN)/gaitpredict reproduce --profile standard --data $(DATA) --out runs/standard
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) .venv-keras build src/*.egg-info
