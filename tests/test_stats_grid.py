@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gaitpredict.errors import ConfigError
-from gaitpredict.evaluation.stats import wilcoxon_paired
+from gaitpredict.evaluation.stats import compare_by_subject, holm, holm_family
 from gaitpredict.experiments.grid import Grid, run_id
 
 
@@ -21,30 +21,56 @@ def exact_wilcoxon_p(d):
     return count / 2 ** len(d)
 
 
-def test_unanimous_pairs_give_the_smallest_exact_p():
-    b = np.linspace(5, 6, 10)
-    t = wilcoxon_paired(b - np.arange(1, 11) * 0.1, b)
-    assert t.n == 10 and t.wins == 10
-    assert t.p_value == pytest.approx(2 / 2**10)
-    assert t.verdict == "supported"
-    assert t.mean_diff == pytest.approx(-0.55)
+def test_textbook_signed_rank_and_sign_test_over_subjects():
+    # d = 1..5 and -6 (one subject each): W- = 6; subsets of {1..6} summing to <= 6 number 14,
+    # so the exact two-sided p is 2 * 14 / 64; the sign test: 5 of 6, 2 * 7 / 64
+    t = compare_by_subject({f"S{k}": [d] for k, d in enumerate([1, 2, 3, 4, 5, -6])})
+    assert t.n == 6 and t.wins == 1
+    assert t.p_wilcoxon == pytest.approx(2 * 14 / 64)
+    assert t.p_sign == pytest.approx(2 * 7 / 64)
+    assert t.median_diff == pytest.approx(2.5)
 
 
-def test_mixed_signs_match_brute_force_and_direction():
+def test_mixed_signs_match_brute_force():
     d = np.array([0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9, -1.0])
-    t = wilcoxon_paired(10 + d, np.full(10, 10.0))
-    assert t.p_value == pytest.approx(exact_wilcoxon_p(d))  # 0.8457...
-    assert t.verdict == "not significant"
-    worse = wilcoxon_paired(np.full(8, 10.0) + np.arange(1, 9), np.full(8, 10.0))
+    t = compare_by_subject({f"S{k}": [v] for k, v in enumerate(d)})
+    assert t.p_wilcoxon == pytest.approx(exact_wilcoxon_p(d))  # 0.8457...
+
+
+def test_repeats_are_averaged_within_subjects_first():
+    # 3 subjects x 10 repeats, all in favour of A: 30 "pairs" would give p = 2e-9; three
+    # subjects give 2 / 8 at best
+    diffs = {s: -np.linspace(0.5, 1.5, 10) for s in ("S1", "S2", "S3")}
+    t = compare_by_subject(diffs)
+    assert t.n == 3 and t.p_wilcoxon == pytest.approx(2 / 2**3)
+    [verdict] = holm_family([t])
+    assert verdict.verdict.startswith("too few subjects to test (n=3")
+
+
+def test_holm_on_a_known_list():
+    # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04 -> running
+    # maximum 0.02, 0.03, 0.06, 0.06; back in the input order:
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(holm([0.5, np.nan]), [0.5, np.nan])
+
+
+def test_bootstrap_interval_contains_a_known_effect():
+    rng = np.random.default_rng(1)
+    diffs = {f"S{k}": -1.0 + rng.normal(0, 0.3) + rng.normal(0, 0.2, 5) for k in range(12)}
+    t = compare_by_subject(diffs)
+    assert t.ci_low < -1.0 < t.ci_high < 0
+    [v] = holm_family([t])
+    assert v.verdict == "supported" and v.p_holm == pytest.approx(2 / 2**12)
+    worse = holm_family([compare_by_subject({k: -v for k, v in diffs.items()})])[0]
     assert worse.verdict == "contradicted"
-    assert worse.p_value == pytest.approx(2 / 2**8)
 
 
-def test_too_few_pairs_cannot_reach_five_percent():
-    assert wilcoxon_paired([1, 2, 3, 4, 5], [2, 3, 4, 5, 6]).verdict == "too few pairs (n=5)"
-    assert wilcoxon_paired([1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7]).verdict == "supported"
-    with pytest.raises(ValueError, match="differ in length"):
-        wilcoxon_paired([1, 2], [1, 2, 3])
+def test_holm_decides_the_family_verdicts():
+    strong = compare_by_subject({f"S{k}": [-1.0 - k / 10] for k in range(8)})  # p = 2/256
+    weak = compare_by_subject({f"S{k}": [(-1) ** k * (k + 1)] for k in range(8)})
+    a, b = holm_family([strong, weak])
+    assert a.p_holm == pytest.approx(2 * 2 / 256) and a.verdict == "supported"
+    assert b.verdict == "not significant"
 
 
 def test_profiles_expand_with_shared_runs_trained_once():

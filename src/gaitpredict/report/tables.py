@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.metrics import skill
-from ..evaluation.stats import PairedTest, wilcoxon_paired
+from ..evaluation.stats import SubjectComparison, compare_by_subject, holm_family
 from ..experiments.grid import Grid, run_id
 
 # The paper's Table I (RMSE, MAE in degrees; right knee; mean of 30 runs), by our input sets.
@@ -120,11 +120,12 @@ CLAIMS = [
 ]  # fmt: skip
 
 
-def evaluate_claim(grid: Grid, results: pd.DataFrame, claim: Claim) -> PairedTest | None:
-    """Pair the runs of a and b that share fold and seed (and input set, unless the claim
-    compares input sets), then test them; None when either side has no finished run."""
+def claim_differences(grid: Grid, results: pd.DataFrame, claim: Claim) -> dict:
+    """Subject -> paired RMSE differences (a - b) over that subject's repeats: runs of a and b
+    matched by fold, seed, horizon, window, target (and input set unless the claim compares
+    input sets). Empty when either side has no finished run."""
     rows = block_rows(grid, results, claim.block).copy()
-    rows["test_subject"] = rows.test_subject.fillna("within").astype(str)
+    rows = rows[rows.split == "loso"]  # the test subject is the unit: cross-subject runs only
     keys = ["test_subject", "seed", "horizon_ms", "window_ms", "target"]
     if "inputs" not in claim.a:
         keys.append("inputs")
@@ -137,6 +138,21 @@ def evaluate_claim(grid: Grid, results: pd.DataFrame, claim: Claim) -> PairedTes
 
     a, b = pick(claim.a), pick(claim.b)
     if a.empty or b.empty:
-        return None
+        return {}
     both = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
-    return wilcoxon_paired(both.a.to_numpy(), both.b.to_numpy())
+    diff = (both.a - both.b).groupby(level="test_subject")
+    return {str(s): d.to_numpy() for s, d in diff}
+
+
+def evaluate_claims(grid: Grid, results: pd.DataFrame) -> list[tuple[Claim, SubjectComparison]]:
+    """Every claim whose block the grid has and whose runs finished, tested over subjects,
+    Holm-corrected as one family."""
+    tested = []
+    for claim in CLAIMS:
+        if grid.block(claim.block) is None:
+            continue
+        diffs = claim_differences(grid, results, claim)
+        if diffs:
+            tested.append((claim, compare_by_subject(diffs)))
+    corrected = holm_family([t for _, t in tested])
+    return [(c, t) for (c, _), t in zip(tested, corrected, strict=True)]
