@@ -18,6 +18,7 @@ from ..errors import RunError
 from ..experiments.grid import Grid
 from ..experiments.runner import RESULTS, ResultsTable
 from ..models import list_models
+from ..training.trainer import TrainConfig
 from . import figures
 from .document import Document
 from .sections import describe, render_section
@@ -65,6 +66,7 @@ def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> 
             f"runs: {len(results)} finished of {len(grid.expand())} in the grid "
             f"({len(grid.folds)} leave-one-subject-out folds {', '.join(grid.folds)}; "
             f"seeds {grid.seeds[0]}..{grid.seeds[-1]}; training {grid.train})",
+            _epoch_cap(grid, results),
             f"compute: {compute / 60:.1f} min summed over runs; {wall / 60:.1f} min wall over "
             f"{len(sessions)} invocation(s) "
             + ", ".join(f"{s['executor']} x{s['workers']} on {s['cpus']} cpus" for s in sessions),
@@ -75,6 +77,29 @@ def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> 
             "150 Hz data with an unstated split, for reference only",
         ]
     )
+
+
+def _epoch_cap(grid: Grid, results: pd.DataFrame) -> str:
+    """How many networks stopped at the epoch cap instead of by early stopping."""
+    cap = TrainConfig(**grid.train).max_epochs
+    if results.empty:
+        return "epoch cap: no runs yet"
+    trained = results[results.epochs_run > 0]
+    capped = trained[trained.epochs_run >= cap]
+    text = (
+        f"epoch cap: {len(capped)} of {len(trained)} trained networks stopped at the cap of "
+        f"{cap} epochs rather than by early stopping"
+    )
+    if len(capped):
+        text += (
+            " (their errors may still have been falling: "
+            + ", ".join(
+                sorted({f"{r.label} {r.inputs} {r.test_subject}" for r in capped.itertuples()})[:6]
+            )
+            + (" ..." if len(capped) > 6 else "")
+            + ")"
+        )
+    return text
 
 
 def _claims(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
