@@ -170,3 +170,26 @@ def test_train_with_explicit_test_files(tmp_path, capsys):
     capsys.readouterr()
     assert main([*args, "--test-files", "S39/nope.csv"]) == 2
     assert "trials not in the dataset: ['S39/nope.csv']" in capsys.readouterr().err
+
+
+def test_random_windows_split_is_flagged_leaky_and_memorise_exposes_it(tmp_path, capsys):
+    from gaitpredict.cli import main
+    from gaitpredict.evaluation.predictor import load_predictor
+
+    args = ["train", "--model", "memorise", "--inputs", "legs", "--window-ms", "250",
+            "--data", str(FIXTURES / "tiny")]  # fmt: skip
+    assert main([*args, "--split", "random-windows", "--out", str(tmp_path / "rw")]) == 0
+    assert "LEAKY" in capsys.readouterr().err
+    assert main([*args, "--test-subject", "S39", "--out", str(tmp_path / "loso")]) == 0
+    leaky = json.loads((tmp_path / "rw" / "metrics.json").read_text())
+    honest = json.loads((tmp_path / "loso" / "metrics.json").read_text())
+    config = json.loads((tmp_path / "rw" / "config.json").read_text())
+    assert leaky["leaky"] is True and config["leaky"] is True and honest["leaky"] is False
+    assert leaky["split"] == "random-windows (LEAKY)"
+    # 6 trials x 109 windows; 20 % test; every subject is in both train and test
+    assert leaky["n_test_windows"] == round(6 * 109 * 0.2) and len(leaky["per_subject"]) == 3
+    # near-copies of every test window were in training: the lookup looks several times
+    # better than on a subject it never saw
+    assert leaky["rmse_deg"] < honest["rmse_deg"] / 3
+    predictor = load_predictor(tmp_path / "rw" / "model.pt")  # the stored windows reload
+    assert predictor.model.keys.shape[0] == leaky["n_train_windows"]

@@ -22,16 +22,18 @@ def small(tiny):
 
 def test_registry_lists_the_paper_models_and_baselines():
     assert {"cnn", "lstm", "cnn-lstm", "attn-cnn-lstm"} <= set(NETWORKS)
-    assert list_models(kind="baseline") == ["const-velocity", "hold", "ridge"]
+    assert list_models(kind="baseline") == ["const-velocity", "hold", "memorise", "ridge"]
     assert [m for m in list_models() if model_info(m).attention] == ["attn-cnn-lstm"]
-    assert [m for m in list_models() if model_info(m).fits] == ["ridge"]
+    assert [m for m in list_models() if model_info(m).fits] == ["memorise", "ridge"]
     assert all(model_info(m).trainable and model_info(m).exportable for m in NETWORKS)
 
 
 @pytest.mark.parametrize("name, cfg", VARIANTS, ids=lambda v: str(v))
 def test_forward_shape_no_nan_and_attention(small, name, cfg):
-    spec, train_w, _ = small
+    spec, train_w, val_w = small
     model = create_model(name, spec, **cfg)
+    if model_info(name).fits:
+        model.fit(*train_w.all(), *val_w.all())
     x, _ = train_w.batch(torch.arange(16))
     y, weights = model(x, return_attention=True)
     assert y.shape == (16, 1) and torch.isfinite(y).all()
@@ -118,3 +120,15 @@ def test_forward_flops_known_answers():
     # gates: 4 x (input 2 + hidden 8) x 8 multiply-adds per step, 30 steps; head 8 -> 1
     assert forward_flops(lstm, spec) == 2 * 4 * (2 + 8) * 8 * 30 + 2 * 8 * 1
     assert forward_flops(lstm, spec, batch=5) == 5 * forward_flops(lstm, spec)
+
+
+def test_memorise_recalls_its_training_windows_exactly(small):
+    spec, train_w, val_w = small
+    model = create_model("memorise", spec)
+    x, y = train_w.all()
+    model.fit(x, y)
+    torch.testing.assert_close(model(x), y)  # each window's nearest neighbour is itself
+    # a window it never saw gets the target of the closest one it did
+    xv, _ = val_w.batch(torch.arange(3))
+    d = torch.cdist(model._z(xv), model.keys.float())
+    torch.testing.assert_close(model(xv), y[d.argmin(1)])

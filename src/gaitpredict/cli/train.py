@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .data import add_loading_options, loading_options
@@ -40,7 +41,12 @@ def add_parser(sub) -> None:
     p.add_argument("--window-ms", type=float, default=500.0)
     split = p.add_mutually_exclusive_group(required=True)
     split.add_argument("--test-subject", help="leave this subject out for testing")
-    split.add_argument("--split", choices=["within-subject"], help="chronological split")
+    split.add_argument(
+        "--split",
+        choices=["within-subject", "random-windows"],
+        help="within-subject: chronological; random-windows: every window shuffled into "
+        "train/validation/test, LEAKY (the paper's likely protocol, for comparison only)",
+    )
     split.add_argument(
         "--test-files",
         nargs="+",
@@ -103,6 +109,12 @@ def run(args) -> int:
             threads=args.threads,
         ),
     )
+    if cfg.split == "random-windows":
+        print(
+            "gaitpredict: warning: the random-windows split is LEAKY (overlapping windows of "
+            "the same walk train and test); its errors are not a prediction for a new person",
+            file=sys.stderr,
+        )
     metrics = run_experiment(dataset, cfg, args.out)
     keys = (
         "model",
@@ -114,6 +126,7 @@ def run(args) -> int:
         "epochs_run",
         "train_seconds",
         "interrupted",
+        "leaky",
     )
     print(json.dumps({k: metrics[k] for k in keys}, indent=2))
     print(f"wrote {args.out}/ (config.json, model.pt, metrics.json, predictions.csv/png)")

@@ -21,7 +21,7 @@ from ..models import model_info
 from ..training.trainer import TrainConfig
 from .run import RunConfig
 
-SPLITS = ("loso", "within-subject")
+SPLITS = ("loso", "within-subject", "random-windows")
 PROFILES = ("quick", "standard", "paper")
 _NOT_IDENTITY = ("progress", "threads")  # settings that do not change a run's result
 

@@ -78,6 +78,7 @@ def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
         "horizon_ms": cfg.horizon_ms,
         "window_ms": cfg.window_ms,
         "split": cfg.split,
+        "leaky": metrics["leaky"],
         "test_subject": metrics["test_subject"],
         "seed": cfg.train.seed,
         "rmse_deg": metrics["rmse_deg"],

@@ -59,7 +59,12 @@ def describe(block, *swept: str) -> str:
         parts.append(" / ".join(f"{h:g}" for h in block.horizons_ms) + " ms ahead")
     if "windows_ms" not in swept:
         parts.append(" / ".join(f"{w:g}" for w in block.windows_ms) + " ms window")
-    parts.append("leave-one-subject-out" if block.split == "loso" else f"{block.split} split")
+    if block.split == "loso":
+        parts.append("leave-one-subject-out")
+    elif block.split == "random-windows":
+        parts.append("random-windows split, LEAKY: overlapping windows of one walk train and test")
+    else:
+        parts.append(f"{block.split} split")
     return ", ".join(parts)
 
 

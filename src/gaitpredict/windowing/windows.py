@@ -9,6 +9,7 @@ Shapes follow one convention throughout: `(batch, time, channels)`.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -120,6 +121,13 @@ class Windows:
 
     def __len__(self) -> int:
         return int(self.end.numel())
+
+    def subset(self, idx) -> Windows:
+        """These windows only (a view: the frame arrays are shared, not copied)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        out = copy.copy(self)
+        out.end, out.owner = self.end[torch.from_numpy(idx)], self.owner[idx]
+        return out
 
     def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs (batch, window, channels) and targets (batch, outputs) in degrees."""
