@@ -75,9 +75,14 @@ def test_holm_decides_the_family_verdicts():
 
 def test_profiles_expand_with_shared_runs_trained_once():
     quick = Grid.load("quick")
-    assert [c.model for c in quick.expand()] == [
+    table1, protocol = (quick.expand(b) for b in quick.blocks)
+    assert [c.model for c in table1] == [
         "cnn", "lstm", "cnn-lstm", "attn-cnn-lstm", "hold", "const-velocity", "ridge"
     ]  # fmt: skip
+    # 4 models x 3 splits; the 3 leave-one-subject-out runs other than memorise's are
+    # Table I's runs, trained once
+    assert len(protocol) == 12 and len(quick.expand()) == 7 + 12 - 3
+    assert sorted({c.split for c in protocol}) == ["loso", "random-windows", "within-subject"]
     standard = Grid.load("standard")
     per_block = {b.name: len(standard.expand(b)) for b in standard.blocks}
     # 7 models x 3 input sets x 4 folds x 3 seeds; 2 x 3 pairs x 12; 2 placements x 12;

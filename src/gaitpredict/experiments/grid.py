@@ -39,6 +39,11 @@ class Block:
     horizons_ms: list[float] = field(default_factory=lambda: [100.0])
     windows_ms: list[float] = field(default_factory=lambda: [500.0])
     split: str = "loso"
+    splits: list[str] | None = None  # several splits in one block (the protocol block)
+
+    @property
+    def all_splits(self) -> list[str]:
+        return list(self.splits) if self.splits else [self.split]
 
 
 @dataclass
@@ -148,7 +153,11 @@ class Grid:
         return name, options
 
     def _expand_block(self, b: Block):
-        folds = self.folds if b.split == "loso" else [None]
+        for split in b.all_splits:
+            yield from self._expand_split(b, split)
+
+    def _expand_split(self, b: Block, split: str):
+        folds = self.folds if split == "loso" else [None]
         for fold in folds:
             for seed in self.seeds:
                 for name in b.models:
@@ -164,7 +173,7 @@ class Grid:
                                         target=target,
                                         window_ms=float(window),
                                         horizon_ms=float(horizon),
-                                        split=b.split,
+                                        split=split,
                                         test_subject=fold,
                                         train=TrainConfig(**{**self.train, "seed": seed}),
                                     ).resolved()
