@@ -34,12 +34,19 @@ def refuse_duplicates(names, source, what: str) -> None:
         raise FileFormatError(f"{source}: duplicate {what}: {shown}; each must be unique")
 
 
+def impossible(values: np.ndarray, max_abs) -> np.ndarray:
+    """Where values are inf or beyond +-`max_abs` (a scalar, or one bound per column); NaN,
+    a missing value, is not impossible."""
+    with np.errstate(invalid="ignore"):
+        return np.isinf(values) | (np.abs(values) > max_abs)
+
+
 def check_angles(trial, source=None):
     """The trial itself, or a GaitDataError at the first impossible value (file, frame,
     channel). NaN is a gap and allowed; inf and |angle| > MAX_ABS_DEG are not."""
     source = source or trial.source or trial.trial_id
     a = trial.angles_deg
-    bad = np.isinf(a) | (np.abs(np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)) > MAX_ABS_DEG)
+    bad = impossible(a, MAX_ABS_DEG)
     if bad.any():
         frame, k = (int(i) for i in np.argwhere(bad)[0])
         raise GaitDataError(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import FileFormatError
+from ..plausibility import impossible
 
 
 def read_text(path: Path, what: str) -> str:
@@ -91,8 +92,7 @@ def refuse_impossible(path, values: np.ndarray, first_line_no: int, max_abs, wha
     line and column of the first; NaN is a missing value and passes. Rows of `values` are
     consecutive file lines starting at `first_line_no`."""
     bound = np.broadcast_to(np.asarray(max_abs, dtype=float), values.shape[1:])
-    with np.errstate(invalid="ignore"):
-        bad = np.isinf(values) | (np.abs(values) > bound)
+    bad = impossible(values, bound)
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
         raise FileFormatError(
