@@ -125,6 +125,9 @@ def test_grids_refuse_unknown_blocks_models_and_options_when_loaded():
         Grid.from_dict(
             {"model_config": {"filters": 3}, "blocks": [{"name": "table1", "models": ["cnn"]}]}
         )
+    with pytest.raises(ConfigError, match="unknown split 'random'; expected one of loso"):
+        Grid.from_dict({"blocks": [{"name": "protocol", "models": ["ridge"],
+                                    "splits": ["loso", "random"]}]})  # fmt: skip
     with pytest.raises(ConfigError, match="cnn has no attention placement"):
         Grid.from_dict({"blocks": [{"name": "table1", "models": ["cnn@before"]}]})
     with pytest.raises(ConfigError, match="dropout must be|attention must be one of"):

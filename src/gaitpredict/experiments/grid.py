@@ -84,11 +84,12 @@ class Grid:
                 raise ConfigError(
                     f"{source}: unknown block {b.name!r}; the report knows {', '.join(known)}"
                 )
-            if b.split not in SPLITS:
-                raise ConfigError(
-                    f"{source}: block {b.name}: unknown split {b.split!r}; "
-                    f"expected {' or '.join(SPLITS)}"
-                )
+            for split in b.all_splits:
+                if split not in SPLITS:
+                    raise ConfigError(
+                        f"{source}: block {b.name}: unknown split {split!r}; expected one of "
+                        f"{', '.join(SPLITS)}"
+                    )
         try:
             entries = {m for b in self.blocks for m in b.models}
             options = set()
