@@ -195,4 +195,6 @@ def test_random_windows_split_is_flagged_leaky_and_memorise_exposes_it(tmp_path,
     # better than on a subject it never saw
     assert leaky["rmse_deg"] < honest["rmse_deg"] / 3
     predictor = load_predictor(tmp_path / "rw" / "model.pt")  # the stored windows reload
-    assert predictor.model.keys.shape[0] == leaky["n_train_windows"]
+    assert predictor.model.starts.shape[0] == leaky["n_train_windows"]
+    # it stores frames, not windows: a fraction of the 30 frames of every window
+    assert predictor.model.frames.shape[0] < 0.5 * 30 * leaky["n_train_windows"]

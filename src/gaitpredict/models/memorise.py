@@ -4,7 +4,9 @@ It predicts the target that followed the training window closest to the input wi
 (Euclidean, after z-scoring each window value on the training windows). It learns nothing
 that transfers: it can only look good when near-copies of the test windows were in training,
 as under a random-windows split, where a test window's neighbours share all but one frame
-with it. The training windows are stored in the model (float16, about 2.4 kB a window).
+with it. The model stores the training frames once, not every overlapping window: a window
+that continues the one before it adds one frame (about 80 bytes). The z-scored windows are
+rebuilt from them on first use.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ CHUNK = 512  # test windows per distance block: 512 x 20,000 floats = 40 MB
 class Memorise(nn.Module):
     def __init__(self, spec):
         super().__init__()
+        self.window = spec.window_frames
         n_feat = spec.window_frames * len(spec.inputs)
         self.register_buffer("mean", torch.zeros(n_feat))
         self.register_buffer("std", torch.ones(n_feat))
-        self.register_buffer("keys", torch.zeros(0, n_feat, dtype=torch.float16))
+        self.register_buffer("frames", torch.zeros(0, len(spec.inputs)))
+        self.register_buffer("starts", torch.zeros(0, dtype=torch.long))  # first frame per window
         self.register_buffer("values", torch.zeros(0, spec.n_outputs))
+        self.register_buffer("keys", torch.zeros(0, n_feat), persistent=False)
 
     def _z(self, x):
         return (x.reshape(x.shape[0], -1).float() - self.mean) / self.std
@@ -34,20 +39,41 @@ class Memorise(nn.Module):
         flat = x_train.reshape(x_train.shape[0], -1).double()
         self.mean = flat.mean(0).float()
         self.std = flat.std(0).clamp_min(1e-6).float()
-        self.keys = self._z(x_train).half()
+        x = x_train.float()
+        # window i continues window i-1 when it is the same frames shifted by one
+        follows = torch.zeros(len(x), dtype=torch.bool)
+        follows[1:] = (x[1:, :-1] == x[:-1, 1:]).flatten(1).all(1)
+        pieces, starts, n = [], [], 0
+        for i in range(len(x)):
+            if follows[i]:
+                pieces.append(x[i, -1:])
+                starts.append(starts[-1] + 1)
+                n += 1
+            else:
+                pieces.append(x[i])
+                starts.append(n)
+                n += self.window
+        self.frames = torch.cat(pieces)
+        self.starts = torch.tensor(starts, dtype=torch.long)
         self.values = y_train.float().clone()
+        self.keys = torch.zeros(0, self.mean.numel())
 
     def load_state_dict(self, state, strict: bool = True, assign: bool = False):
-        # the stored windows set the buffers' sizes
-        self.keys = torch.empty_like(state["keys"])
-        self.values = torch.empty_like(state["values"])
+        for name in ("frames", "starts", "values"):  # the stored frames set the sizes
+            setattr(self, name, torch.empty_like(state[name]))
         return super().load_state_dict(state, strict=strict, assign=assign)
+
+    def _keys(self) -> torch.Tensor:
+        if self.keys.shape[0] != self.starts.shape[0]:
+            idx = self.starts[:, None] + torch.arange(self.window)
+            self.keys = self._z(self.frames[idx])
+        return self.keys
 
     @torch.no_grad()
     def forward(self, x, return_attention=False):
-        if self.keys.shape[0] == 0:
+        if self.starts.shape[0] == 0:
             raise RuntimeError("memorise: fit() it on training windows first")
-        keys = self.keys.float()
+        keys = self._keys()
         out = []
         for start in range(0, x.shape[0], CHUNK):
             nearest = torch.cdist(self._z(x[start : start + CHUNK]), keys).argmin(dim=1)
