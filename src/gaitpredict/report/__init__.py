@@ -79,6 +79,10 @@ def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> 
     )
 
 
+def _fold(row) -> str:
+    return row.split if pd.isna(row.test_subject) else str(row.test_subject)
+
+
 def _epoch_cap(grid: Grid, results: pd.DataFrame) -> str:
     """How many networks stopped at the epoch cap instead of by early stopping."""
     cap = TrainConfig(**grid.train).max_epochs
@@ -94,7 +98,7 @@ def _epoch_cap(grid: Grid, results: pd.DataFrame) -> str:
         text += (
             " (their errors may still have been falling: "
             + ", ".join(
-                sorted({f"{r.label} {r.inputs} {r.test_subject}" for r in capped.itertuples()})[:6]
+                sorted({f"{r.label} {r.inputs} {_fold(r)}" for r in capped.itertuples()})[:6]
             )
             + (" ..." if len(capped) > 6 else "")
             + ")"
