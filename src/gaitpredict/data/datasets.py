@@ -78,6 +78,7 @@ class Dataset:
     def summary(self) -> dict:
         """Subjects, trials, frames, seconds, rate and the channels every trial has."""
         channels = [c for c in CHANNELS if all(c in t.channels for t in self.trials)]
+        reports = [(t.trial_id, gap_report(t)) for t in self.trials]
         return {
             "name": self.name,
             "root": str(self.root) if self.root else None,
@@ -86,10 +87,8 @@ class Dataset:
             "seconds": round(sum(t.duration_s for t in self.trials), 2),
             "rate_hz": self.rate_hz,
             "subjects": self.subjects,
-            "missing_samples": sum(gap_report(t)["missing_samples"] for t in self.trials),
-            "glitch_frames": {
-                t.trial_id: n for t in self.trials if (n := gap_report(t)["glitches"])
-            },
+            "missing_samples": sum(r["missing_samples"] for _, r in reports),
+            "glitch_frames": {tid: r["glitches"] for tid, r in reports if r["glitches"]},
             "skipped_files": [{"file": f, "why": why} for f, why in self.skipped],
             "channels": channels,
         }

@@ -90,25 +90,19 @@ class Grid:
                         f"{source}: block {b.name}: unknown split {split!r}; expected one of "
                         f"{', '.join(SPLITS)}"
                     )
-        try:
-            entries = {m for b in self.blocks for m in b.models}
-            options = set()
-            for entry in entries:
-                options |= model_info(entry.partition("@")[0]).option_names()
-                self.model_options(entry)
-        except ConfigError as exc:
-            raise ConfigError(f"{source}: {exc}") from None
+        options = set()
+        for entry in {m for b in self.blocks for m in b.models}:
+            try:
+                name, opts = self.model_options(entry)
+                options |= model_info(name).option_names()
+                model_info(name).resolve(opts)  # values are checked by the model's config
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: {entry}: {exc}") from None
         unused = sorted(set(self.model_config) - options)
         if unused:
             raise ConfigError(
                 f"{source}: model_config key(s) {unused} belong to no model of this grid"
             )
-        for entry in entries:  # values are checked by the model's own config
-            name, opts = self.model_options(entry)
-            try:
-                model_info(name).resolve(opts)
-            except ConfigError as exc:
-                raise ConfigError(f"{source}: {entry}: {exc}") from None
 
     @classmethod
     def load(cls, path_or_profile: str | Path) -> Grid:

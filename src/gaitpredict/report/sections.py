@@ -47,6 +47,12 @@ def render_section(doc: Document, grid, results: pd.DataFrame, block, out: Path)
     _SECTIONS[block.name](doc, block, rows, expected_runs(grid, block.name), out)
 
 
+SPLIT_WORDS = {
+    "loso": "leave-one-subject-out",
+    "random-windows": "random-windows split, LEAKY: overlapping windows of one walk train and test",
+}
+
+
 def describe(block, *swept: str) -> str:
     """The settings a block holds fixed, in words: 'r_knee_flex, 100 ms ahead, 500 ms window'.
     `swept` names the settings that vary inside the section and are left out."""
@@ -59,14 +65,8 @@ def describe(block, *swept: str) -> str:
         parts.append(" / ".join(f"{h:g}" for h in block.horizons_ms) + " ms ahead")
     if "windows_ms" not in swept:
         parts.append(" / ".join(f"{w:g}" for w in block.windows_ms) + " ms window")
-    if "split" in swept:
-        pass
-    elif block.split == "loso":
-        parts.append("leave-one-subject-out")
-    elif block.split == "random-windows":
-        parts.append("random-windows split, LEAKY: overlapping windows of one walk train and test")
-    else:
-        parts.append(f"{block.split} split")
+    if "split" not in swept:
+        parts.append(SPLIT_WORDS.get(block.split, f"{block.split} split"))
     return ", ".join(parts)
 
 
