@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from gaitpredict.cli import main
-from gaitpredict.errors import ChannelError, CheckpointError, RateMismatchError
+from gaitpredict.data.trial import Trial
+from gaitpredict.errors import ChannelError, CheckpointError, LeakageError, RateMismatchError
 from gaitpredict.evaluation.predictor import Predictor, load_predictor
 from gaitpredict.models import create_model
 from gaitpredict.training.checkpoint import load_checkpoint, save_checkpoint
@@ -99,21 +100,37 @@ def test_evaluate_matches_training_metrics(trained_run, cmu_dir, capsys):
     assert result["n_windows"] == metrics["n_test_windows"]
 
 
-def test_predictor_refuses_missing_channels_and_other_rates(trained_run, walking_1):
+def test_predictor_refuses_missing_channels_filtered_input_and_rates_out_of_range(
+    trained_run, walking_1
+):
     predictor = load_predictor(trained_run / "model.pt")
     with pytest.raises(ChannelError, match="r_knee_flex"):
         predictor.predict(walking_1.select(["l_hip_flex"]))
-    with pytest.raises(RateMismatchError, match="60 Hz"):
+    with pytest.raises(LeakageError, match="sees the future"):
         predictor.predict(walking_1.resample(60))
+    x = walking_1.select(list(predictor.channels)).angles_deg
+    with pytest.raises(RateMismatchError, match="data: 40 Hz.*model at 120 Hz accepts 60-1200"):
+        predictor.predict(x[::3], rate_hz=40.0)
 
 
-def test_evaluate_refuses_other_rates_without_resample(trained_run, tmp_path, walking_1, capsys):
+def test_other_rates_are_converted_causally(trained_run, tmp_path, walking_1, capsys):
     from gaitpredict.data.io.bvh import write_bvh
 
-    write_bvh(walking_1.resample(60), tmp_path / "slow.bvh")
-    assert main(["evaluate", str(trained_run / "model.pt"), str(tmp_path)]) == 2
-    assert "pass --resample" in capsys.readouterr().err
-    assert main(["evaluate", str(trained_run / "model.pt"), str(tmp_path), "--resample"]) == 0
+    predictor = load_predictor(trained_run / "model.pt")
+    x = walking_1.select(list(predictor.channels)).angles_deg
+    at_60 = predictor.predict(x[::2], rate_hz=60.0)  # every other frame: a 60 Hz recording
+    assert at_60.shape[0] == 2 * (len(x[::2]) - 1) + 1  # the 120 Hz grid over the same span
+    changed = x[::2].copy()
+    changed[100:] += 30.0  # frames after 100 / 60 s
+    after = predictor.predict(changed, rate_hz=60.0)
+    t = np.arange(len(at_60)) / 120.0
+    before = t < 100 / 60.0 - 1e-9
+    np.testing.assert_array_equal(after[before], at_60[before])
+    assert not np.allclose(after[~before][-50:], at_60[~before][-50:])
+    slow = Trial(walking_1.angles_deg[::2], walking_1.channels, 60.0, trial_id="slow")
+    write_bvh(slow, tmp_path / "slow.bvh")
+    assert main(["evaluate", str(trained_run / "model.pt"), str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_trials"] == 1
 
 
 def test_baseline_checkpoints_have_the_same_format(tmp_path):

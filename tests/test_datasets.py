@@ -5,7 +5,7 @@ import pytest
 
 from gaitpredict.data import datasets
 from gaitpredict.data.trial import Trial
-from gaitpredict.errors import ChecksumError, DatasetNotFoundError, RateMismatchError
+from gaitpredict.errors import ChecksumError, DatasetNotFoundError
 
 
 def test_unknown_trials_that_may_be_s35(cmu):
@@ -55,11 +55,11 @@ def test_user_folder_with_subject_folders_and_table(walking_1, tmp_path):
     assert datasets.load_dataset(tmp_path / "by_folder").subjects == {"P7": 1}
 
 
-def test_mixed_rates_are_refused():
+def test_mixed_rates_are_kept_and_the_rate_with_most_frames_is_the_default():
     a = Trial(np.zeros((5, 1)), ("r_knee_flex",), 100.0, trial_id="a")
-    b = Trial(np.zeros((5, 1)), ("r_knee_flex",), 120.0, trial_id="b")
-    with pytest.raises(RateMismatchError, match="mixes rates"):
-        datasets.Dataset("x", [a, b])
+    b = Trial(np.zeros((7, 1)), ("r_knee_flex",), 120.0, trial_id="b")
+    ds = datasets.Dataset("x", [a, b])
+    assert ds.rates == {120.0: 7, 100.0: 5} and ds.rate_hz == 120.0
 
 
 def test_checksum_mismatch_on_load(cmu_dir, tmp_path):

@@ -173,17 +173,17 @@ def test_bad_frames_and_timestamps_get_specific_answers(ckpt):
     assert sp.push(np.ones(n), 1.0) is None and sp.status.startswith("ignored: timestamp 1.0")
     assert sp.push(np.ones(n), 0.99) is None and sp.ignored == 2  # 10 ms back: out of order
     assert sp.push(np.ones(n), float("nan")) is None and "non-finite timestamp" in sp.status
-    with pytest.raises(RateMismatchError, match="timestamps give 100.0 Hz.*trained at 120 Hz"):
+    with pytest.raises(RateMismatchError, match="timestamps: 40 Hz.*at 120 Hz accepts 60-1200"):
         for i in range(1, 40):
-            sp.push(np.ones(n), 1.0 + i / 100)
+            sp.push(np.ones(n), 1.0 + i / 40)
     # refused for good: the caller who catches it gets no prediction at the wrong rate
     for _ in range(3):
         with pytest.raises(RateMismatchError, match="refused until reset"):
             sp.push(np.ones(n), 2.0)
     sp.reset()
     assert sp.push(np.ones(n), 3.0) is None and sp.status.startswith("warming up")
-    with pytest.raises(RateMismatchError, match="declared rate give 100.0 Hz"):
-        StreamingPredictor.from_checkpoint(ckpt, backend="torch", stream_rate_hz=100)
+    with pytest.raises(RateMismatchError, match="declared rate: 30 Hz.*accepts 60-1200 Hz"):
+        StreamingPredictor.from_checkpoint(ckpt, backend="torch", stream_rate_hz=30)
 
 
 def test_strings_implausible_values_and_clock_restarts(ckpt, s16_trial):
@@ -324,3 +324,29 @@ def test_recurrent_streamer_steps_exactly_like_the_torch_model(cmu, s16_trial):
     streamer = RecurrentStreamer(model)
     got = np.array([streamer.push(frame).copy() for frame in x])
     assert np.abs(got - expected).max() < 1e-9
+
+
+def test_a_stream_at_another_rate_gives_the_offline_predictions(ckpt, s16_trial):
+    from gaitpredict.evaluation.predictor import load_predictor
+
+    offline = load_predictor(ckpt)
+    x60 = s16_trial.select(list(offline.channels)).angles_deg[::2]  # a 60 Hz recording
+    expected = offline.predict(x60, rate_hz=60.0)  # on the model's 120 Hz grid
+    sp = StreamingPredictor.from_checkpoint(ckpt, backend="torch", stream_rate_hz=60)
+    got = {}
+    for i, frame in enumerate(x60):
+        p = sp.push(frame, i / 60.0)
+        if p is not None:
+            got[round(p.time_s * 120)] = p.values_deg
+    assert len(got) > 100 and sp.resets == 0
+    for k, values in got.items():
+        np.testing.assert_allclose(values, expected[k], atol=1e-9)
+
+
+def test_a_stream_found_to_be_at_another_rate_is_converted_from_then_on(ckpt, s16_trial):
+    sp = StreamingPredictor.from_checkpoint(ckpt, backend="torch")
+    x = s16_trial.select(list(sp.channels)).angles_deg
+    predictions = [sp.push(frame, i / 100.0) for i, frame in enumerate(x[:200])]
+    assert sp.stream_rate_hz == 100.0 and sp.resets == 1
+    assert "timestamps give 100.0 Hz: converting causally to 120 Hz" in sp.last_reset
+    assert predictions[-1] is not None and not predictions[-1].bridged

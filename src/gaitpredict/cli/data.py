@@ -10,11 +10,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("data", help="inspect datasets and recordings")
     dsub = p.add_subparsers(dest="data_command", required=True)
     info = dsub.add_parser("info", help="subjects, trials, frames, rate and channels")
-    info.add_argument(
-        "--data",
-        default=None,
-        help="dataset folder (default: cmu-walking via $GAITPREDICT_DATA/cache)",
-    )
+    add_data_option(info)
     info.add_argument("--json", action="store_true", help="print a JSON object")
     add_loading_options(info)
     info.set_defaults(func=run_info)
@@ -26,15 +22,18 @@ def add_parser(sub) -> None:
 
 
 def run_info(args) -> int:
-    from ..data.datasets import load_dataset
+    from ..data.corpus import load_corpus
 
-    summary = load_dataset(args.data or "cmu-walking", **loading_options(args)).summary()
+    summary = load_corpus(args.data or [], **loading_options(args)).summary()
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
     print(f"dataset  {summary['name']}  ({summary['root']})")
     print(f"trials   {summary['trials']}")
-    print(f"frames   {summary['frames']}  ({summary['seconds']} s at {summary['rate_hz']:g} Hz)")
+    rates = ", ".join(f"{n} at {r} Hz" for r, n in summary["rates_hz"].items())
+    print(f"frames   {summary['frames']}  ({summary['seconds']} s; {rates})")
+    if len(summary["labs"]) > 1:
+        print("labs     " + ", ".join(summary["labs"]))
     print("subjects " + ", ".join(f"{s} {n}" for s, n in summary["subjects"].items()))
     print(f"channels ({len(summary['channels'])}) " + " ".join(summary["channels"]))
     glitches = summary["glitch_frames"]
@@ -46,6 +45,16 @@ def run_info(args) -> int:
     for f in summary["skipped_files"]:
         print(f"skipped  {f['file']}: {f['why']}")
     return 0
+
+
+def add_data_option(parser) -> None:
+    parser.add_argument(
+        "--data",
+        action="append",
+        metavar="DIR",
+        help="dataset folder; repeat for a corpus of several labs, whose subjects are then "
+        "named LAB/SUBJECT (default: cmu-walking via $GAITPREDICT_DATA or the user cache)",
+    )
 
 
 def add_loading_options(parser) -> None:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("evaluate", help="errors of a checkpoint on recordings")
+    p = sub.add_parser(
+        "evaluate",
+        help="errors of a checkpoint on recordings (other rates are converted causally)",
+    )
     p.add_argument("checkpoint", type=Path)
     p.add_argument("files", nargs="*", type=Path, help="recordings or folders of recordings")
     p.add_argument("--data", default=None, help="a dataset folder, with --subject")
     p.add_argument("--subject", default=None, help="evaluate this subject's trials of --data")
-    p.add_argument(
-        "--resample",
-        action="store_true",
-        help="resample recordings whose rate differs from the model's",
+    p.add_argument(  # kept so that old scripts run: conversion is now automatic and causal
+        "--resample", action="store_true", help=argparse.SUPPRESS
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
@@ -33,7 +35,7 @@ def run(args) -> int:
     else:
         raise ConfigError("give recordings (FILE_OR_DIR ...) or --data DIR --subject S")
     predictor = load_predictor(args.checkpoint)
-    result = evaluate_trials(predictor, trials, args.resample)
+    result = evaluate_trials(predictor, trials)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .data import add_loading_options, loading_options
+from .data import add_data_option, add_loading_options, loading_options
 
 
 def add_parser(sub) -> None:
@@ -40,7 +40,14 @@ def add_parser(sub) -> None:
     p.add_argument("--horizon-ms", type=float, default=100.0)
     p.add_argument("--window-ms", type=float, default=500.0)
     split = p.add_mutually_exclusive_group(required=True)
-    split.add_argument("--test-subject", help="leave this subject out for testing")
+    split.add_argument(
+        "--test-subject",
+        help="leave this subject out for testing (LAB/SUBJECT in a corpus; a bare name "
+        "that only one lab has is enough)",
+    )
+    split.add_argument(
+        "--test-lab", help="train on the other labs of the corpus, test on every subject of this"
+    )
     split.add_argument(
         "--split",
         choices=["within-subject", "random-windows"],
@@ -66,7 +73,14 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    p.add_argument("--data", default=None, help="dataset folder (default: cmu-walking)")
+    add_data_option(p)
+    p.add_argument(
+        "--rate-hz",
+        type=float,
+        default=None,
+        help="the model's rate; recordings at other rates are converted causally (default: "
+        "the rate most frames are recorded at)",
+    )
     add_loading_options(p)
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     p.set_defaults(func=run)
@@ -84,11 +98,11 @@ def model_config_from(args) -> dict:
 def run(args) -> int:
     import json
 
-    from ..data.datasets import load_dataset
+    from ..data.corpus import load_corpus
     from ..experiments.run import RunConfig, run_experiment
     from ..training.trainer import TrainConfig
 
-    dataset = load_dataset(args.data or "cmu-walking", **loading_options(args))
+    dataset = load_corpus(args.data or [], **loading_options(args))
     cfg = RunConfig(
         model=args.model,
         model_config=model_config_from(args),
@@ -96,9 +110,11 @@ def run(args) -> int:
         target=args.target,
         window_ms=args.window_ms,
         horizon_ms=args.horizon_ms,
-        split=args.split or ("files" if args.test_files else "loso"),
+        split=args.split or ("files" if args.test_files else "lolo" if args.test_lab else "loso"),
         test_subject=args.test_subject,
         test_files=args.test_files,
+        test_lab=args.test_lab,
+        rate_hz=args.rate_hz,
         multi_horizon=args.multi_horizon,
         train=TrainConfig(
             max_epochs=args.max_epochs,
@@ -119,6 +135,9 @@ def run(args) -> int:
     keys = (
         "model",
         "test_subject",
+        "test_lab",
+        "rate_hz",
+        "n_left_out",
         "rmse_deg",
         "mae_deg",
         "n_train_windows",

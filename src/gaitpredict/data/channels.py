@@ -64,6 +64,13 @@ INPUT_SETS: dict[str, list[str]] = {
     "right-leg": _joints(["r"], LOWER_JOINTS),
     "legs": _joints(SIDES, LOWER_JOINTS),
     "arms+legs": _joints(SIDES, UPPER_JOINTS + LOWER_JOINTS),
+    # what every shared lab records: OpenSim models have no ankle rotation (their subtalar
+    # angle is inversion), and an exoskeleton's encoders give only the sagittal angles
+    "arms+legs-shared": [
+        c for c in _joints(SIDES, UPPER_JOINTS + LOWER_JOINTS) if not c.endswith("ankle_rot")
+    ],
+    "legs-shared": [c for c in _joints(SIDES, LOWER_JOINTS) if not c.endswith("ankle_rot")],
+    "legs-sagittal": [f"{s}_{j}_flex" for j in LOWER_JOINTS for s in SIDES],
     "knee+ankle": joint_channels("r", "knee") + joint_channels("r", "ankle"),
     "knee+hip": joint_channels("r", "knee") + joint_channels("r", "hip"),
     "knee+opposite-knee": joint_channels("r", "knee") + joint_channels("l", "knee"),

@@ -22,9 +22,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..atomic import write_bytes
-from ..errors import ChecksumError, DatasetNotFoundError, GaitDataError, RateMismatchError
+from ..errors import ChannelError, ChecksumError, DatasetNotFoundError, GaitDataError
 from .channels import CHANNELS
 from .io import EXTENSIONS, read_trial, recordings_in
+from .labs import lab_of
 from .plausibility import gap_report
 from .trial import Trial
 
@@ -44,7 +45,8 @@ CROSS_SUBJECT_TEST_SUBJECTS = ("S35", "S39", "S16", "S08")
 
 @dataclass
 class Dataset:
-    """Trials of one rate with their subjects; `rate_hz` is shared by every trial."""
+    """Trials with their subjects. Trials may differ in rate: `rate_hz` is the rate that
+    holds the most frames (the default model rate), `rates` lists them all."""
 
     name: str
     trials: list[Trial]
@@ -55,17 +57,35 @@ class Dataset:
     def __post_init__(self):
         if not self.trials:
             raise DatasetNotFoundError(f"dataset {self.name!r} holds no trials")
-        rates = {t.rate_hz for t in self.trials}
-        if len(rates) > 1:
-            by_rate = {r: next(t.trial_id for t in self.trials if t.rate_hz == r) for r in rates}
-            raise RateMismatchError(
-                f"dataset {self.name!r} mixes rates {sorted(rates)} Hz (e.g. {by_rate}); "
-                "resample trials to one rate first (Trial.resample)"
-            )
+
+    @property
+    def rates(self) -> dict[float, int]:
+        """Rate (Hz) -> frames recorded at it, most frames first."""
+        frames = Counter()
+        for t in self.trials:
+            frames[t.rate_hz] += t.n_frames
+        return dict(frames.most_common())
 
     @property
     def rate_hz(self) -> float:
-        return self.trials[0].rate_hz
+        return next(iter(self.rates))
+
+    @property
+    def labs(self) -> list[str]:
+        return list(dict.fromkeys(t.meta.get("lab", self.name) for t in self.trials))
+
+    def with_channels(self, channels) -> tuple[Dataset, list[tuple[str, list[str]]]]:
+        """The trials that hold every channel in `channels`, and (trial, missing) for the rest."""
+        keep, left_out = [], []
+        for t in self.trials:
+            missing = [c for c in channels if c not in t.channels]
+            (left_out.append((t.trial_id, missing)) if missing else keep.append(t))
+        if not keep:
+            raise ChannelError(
+                f"no trial of {self.name!r} holds all of {list(channels)}; e.g. "
+                f"{left_out[0][0]} lacks {left_out[0][1]}"
+            )
+        return replace(self, trials=keep), left_out
 
     @property
     def subjects(self) -> dict[str, int]:
@@ -86,6 +106,8 @@ class Dataset:
             "frames": sum(t.n_frames for t in self.trials),
             "seconds": round(sum(t.duration_s for t in self.trials), 2),
             "rate_hz": self.rate_hz,
+            "rates_hz": {f"{r:g}": n for r, n in self.rates.items()},
+            "labs": self.labs,
             "subjects": self.subjects,
             "missing_samples": sum(r["missing_samples"] for _, r in reports),
             "glitch_frames": {tid: r["glitches"] for tid, r in reports if r["glitches"]},
@@ -95,7 +117,10 @@ class Dataset:
 
     def may_be(self, trial: Trial, subject: str) -> bool:
         """True if an `unknown` trial might belong to `subject` (the data README's rule)."""
-        if trial.subject != "unknown" or subject != "S35" or self.name != CMU_NAME:
+        lab = trial.meta.get("lab", self.name)
+        if lab not in (CMU_NAME, CMU_FOLDER) or trial.subject.split("/")[-1] != "unknown":
+            return False
+        if subject.split("/")[-1] != "S35":
             return False
         lo, hi = S35_LOOKALIKE_HEIGHT
         return lo <= trial.meta.get("pelvis_height", float("nan")) <= hi
@@ -209,6 +234,7 @@ def load_folder(
     paths = [p for p in recordings_in(folder) if p.name != subjects_csv]
     if not paths:
         raise DatasetNotFoundError(f"{folder}: no recordings with extensions {sorted(EXTENSIONS)}")
+    lab = lab_of(folder)
     trials, skipped = [], []
     for p in paths:
         rel = p.relative_to(folder).as_posix()
@@ -216,6 +242,8 @@ def load_folder(
             if rel not in table:
                 continue
             subject = table[rel]
+        elif lab and rel in lab.subjects:
+            subject = lab.subjects[rel]
         else:
             subject = rel.split("/")[0] if "/" in rel else "unknown"
         try:
@@ -225,6 +253,8 @@ def load_folder(
                 raise
             skipped.append((rel, str(exc)))
             continue
+        if lab and rel in lab.drop:
+            trial = trial.select([c for c in trial.channels if c not in lab.drop[rel]])
         trials.append(replace(trial, subject=subject, trial_id=rel))
     if not trials and skipped:
         raise DatasetNotFoundError(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import torch
 
+from ..data import rates
 from ..data.trial import Trial
-from ..errors import ChannelError, GaitDataError, RateMismatchError
+from ..errors import ChannelError, GaitDataError, LeakageError
 from ..training.checkpoint import load_checkpoint
 
 
@@ -37,11 +39,13 @@ class Predictor:
         return self.model(x).numpy()
 
     def predict(self, data, rate_hz: float | None = None, chunk: int = 8192) -> np.ndarray:
-        """Predictions for every frame of a Trial or a (frames, channels) array in degrees.
+        """Predictions for every model-rate frame of a Trial or a (frames, channels) array in
+        degrees (`rate_hz`: the array's rate, default the model's).
 
-        Row t is the prediction made at frame t for frame t + horizon (for every step with
-        multi-horizon); rows before the window is full are NaN.
-        """
+        Row k is the prediction made at model frame k (time k / model rate from the first
+        frame) for k + horizon (every step with multi-horizon); rows before the window is
+        full are NaN. Recordings at another rate are converted causally (`data.rates`): row
+        k uses only recorded frames at or before its time."""
         angles = self._angles(data, rate_hz)
         w = self.spec.window_frames
         out = np.full((angles.shape[0], self.spec.n_outputs), np.nan, dtype=np.float64)
@@ -53,30 +57,50 @@ class Predictor:
             out[w - 1 + s : w - 1 + s + len(block)] = self.predict_windows(block)
         return out
 
+    def predict_trial(self, trial: Trial) -> pd.DataFrame:
+        """One row per model frame: `time_s`, `target_time_s`, `<target>_pred_deg` (the last
+        horizon step) and, when the recording holds the target, `<target>_true_deg` (the
+        recording interpolated at the target time; NaN past its end)."""
+        pred = self.predict(trial)
+        k = self.spec.n_outputs - len(self.spec.target)
+        time_s = np.arange(len(pred)) / self.spec.rate_hz
+        horizon_s = self.spec.horizon_frames / self.spec.rate_hz
+        table = {"time_s": time_s, "target_time_s": time_s + horizon_s}
+        for j, ch in enumerate(self.spec.target):
+            table[f"{ch}_pred_deg"] = pred[:, k + j]
+            if ch in trial.channels:
+                truth = np.interp(time_s + horizon_s, trial.time_s, trial[ch], right=np.nan)
+                table[f"{ch}_true_deg"] = truth
+        return pd.DataFrame(table)
+
     def _angles(self, data, rate_hz) -> np.ndarray:
         if isinstance(data, Trial):
-            if data.rate_hz != self.spec.rate_hz:
-                raise RateMismatchError(
-                    f"{data.trial_id}: recorded at {data.rate_hz:g} Hz, "
-                    f"the model expects {self.spec.rate_hz:g} Hz"
+            if any(p.startswith("resample-") for p in data.provenance):
+                raise LeakageError(
+                    f"{data.trial_id}: resampled with a filter that sees the future; give "
+                    "the recording at its own rate (the model converts it causally)"
                 )
             missing = [c for c in self.channels if c not in data.channels]
             if missing:
                 raise ChannelError(
-                    f"{data.trial_id}: missing channel(s) {missing} that the model needs"
+                    f"{data.source or data.trial_id}: missing channel(s) {missing} that the "
+                    f"model needs (it takes {', '.join(self.channels)})"
                 )
-            return data.select(self.channels).angles_deg
+            return self._on_grid(data.select(self.channels).angles_deg, data.rate_hz, data)
         angles = np.asarray(data, dtype=np.float64)
-        if rate_hz is not None and rate_hz != self.spec.rate_hz:
-            raise RateMismatchError(
-                f"data at {rate_hz:g} Hz, model expects {self.spec.rate_hz:g} Hz"
-            )
         if angles.ndim != 2 or angles.shape[1] != len(self.channels):
             raise ChannelError(
                 f"expected (frames, {len(self.channels)}) in the order "
                 f"{list(self.channels)}, got shape {angles.shape}"
             )
-        return angles
+        return self._on_grid(angles, rate_hz or self.spec.rate_hz, "data")
+
+    def _on_grid(self, angles: np.ndarray, rate_hz: float, what) -> np.ndarray:
+        if rates.same_rate(rate_hz, self.spec.rate_hz):
+            return angles
+        name = getattr(what, "source", None) or getattr(what, "trial_id", None) or str(what)
+        rates.check_accepted(rate_hz, self.spec.rate_hz, str(name))
+        return rates.causal(angles, rate_hz, self.spec.rate_hz)
 
 
 def load_predictor(path) -> Predictor:

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data import rates
 from ..data.datasets import load_dataset
 from ..data.io import read_trial, recordings_in
-from ..errors import ConfigError, GaitDataError, RateMismatchError
+from ..errors import ConfigError, GaitDataError
 from ..windowing.windows import Windows
 from .metrics import error_table
 
@@ -43,19 +44,12 @@ def subject_trials(data: str, subject: str | None) -> list:
     return trials
 
 
-def evaluate_trials(predictor, trials, resample: bool = False) -> dict:
-    """RMSE/MAE (overall, per target, per subject) of a `Predictor` over recordings."""
+def evaluate_trials(predictor, trials) -> dict:
+    """RMSE/MAE (overall, per target, per subject) of a `Predictor` over recordings.
+
+    Recordings at another rate are converted to the model's causally (`data.rates`)."""
     spec = predictor.spec
-    ready = []
-    for t in trials:
-        if t.rate_hz != spec.rate_hz:
-            if not resample:
-                raise RateMismatchError(
-                    f"{t.source or t.trial_id}: {t.rate_hz:g} Hz, the model "
-                    f"expects {spec.rate_hz:g} Hz (pass --resample)"
-                )
-            t = t.resample(spec.rate_hz)
-        ready.append(t)
+    ready = list(trials)
     windows = Windows(ready, spec)
     pred, truth = predict_all(predictor.model, windows)
     subjects = np.array([windows.trials[k].subject for k in windows.owner])
@@ -74,7 +68,9 @@ def usable_recordings(spec, data: str | None) -> list:
     else:
         trials = load_dataset(data or "cmu-walking").trials
     trials = [
-        t for t in trials if t.rate_hz == spec.rate_hz and set(spec.inputs) <= set(t.channels)
+        t
+        for t in trials
+        if rates.same_rate(t.rate_hz, spec.rate_hz) and set(spec.inputs) <= set(t.channels)
     ]
     if not trials:
         raise GaitDataError(

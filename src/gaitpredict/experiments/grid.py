@@ -174,10 +174,16 @@ class Grid:
                                     ).resolved()
 
 
+_NEW_WHEN_SET = ("test_lab", "rate_hz")
+
+
 def run_id(cfg: RunConfig) -> str:
     """12 hex digits identifying everything that determines a run's result: the resolved
     config (model defaults filled in), less the settings that do not change the result."""
     d = cfg.resolved().to_dict()
     d["train"] = {k: v for k, v in d["train"].items() if k not in _NOT_IDENTITY}
+    for key in _NEW_WHEN_SET:  # added later: absent from the ids of runs that leave them unset
+        if d[key] is None:
+            del d[key]
     text = json.dumps(d, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:12]

@@ -8,6 +8,7 @@ it writes config.json, model.pt (saved at each improvement), metrics.json, loss.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 import torch
 
 from ..atomic import write_json
+from ..data.corpus import resolve_subject
 from ..data.datasets import Dataset
 from ..errors import ConfigError
 from ..evaluation.metrics import error_table
@@ -27,6 +29,7 @@ from ..windowing.splits import (
     Split,
     by_files,
     carve_validation,
+    leave_one_lab_out,
     leave_one_subject_out,
     within_subject,
 )
@@ -44,6 +47,8 @@ class RunConfig:
     split: str = "loso"
     test_subject: str | None = "S35"
     test_files: list[str] | None = None  # split "files": these trial ids test, the rest train
+    test_lab: str | None = None  # split "lolo": this lab tests, the other labs train
+    rate_hz: float | None = None  # the model's rate; None: the rate most frames are at
     multi_horizon: bool = False
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -75,7 +80,11 @@ def make_split(dataset: Dataset, cfg: RunConfig):
     if cfg.split == "loso":
         if not cfg.test_subject:
             raise ConfigError("leave-one-subject-out needs a test subject (--test-subject)")
-        return leave_one_subject_out(dataset, cfg.test_subject)
+        return leave_one_subject_out(dataset, resolve_subject(dataset, cfg.test_subject))
+    if cfg.split == "lolo":
+        if not cfg.test_lab:
+            raise ConfigError("leave-one-lab-out needs a test lab (--test-lab)")
+        return leave_one_lab_out(dataset, cfg.test_lab)
     if cfg.split == "within-subject":
         return within_subject(dataset)
     if cfg.split == "files":
@@ -84,7 +93,7 @@ def make_split(dataset: Dataset, cfg: RunConfig):
         test = set(cfg.test_files)
         train = [t.trial_id for t in dataset.trials if t.trial_id not in test]
         return by_files(dataset, train, cfg.test_files)
-    raise ConfigError(f"unknown split {cfg.split!r}; expected loso, within-subject or files")
+    raise ConfigError(f"unknown split {cfg.split!r}; expected loso, lolo, within-subject or files")
 
 
 LEAKY_SPLITS = ("random-windows",)
@@ -107,13 +116,37 @@ def random_windows(dataset: Dataset, spec: WindowSpec, cfg: RunConfig):
     return spec, split, every.subset(fit), every.subset(parts[1]), every.subset(parts[0])
 
 
+def usable_trials(dataset: Dataset, spec: WindowSpec) -> tuple[Dataset, list]:
+    """The trials holding every channel the spec needs; the others are left out with a
+    warning that lists them."""
+    needed = list(dict.fromkeys(spec.inputs + spec.target))
+    kept, left_out = dataset.with_channels(needed)
+    if left_out:
+        listed = "; ".join(f"{tid} (lacks {', '.join(m)})" for tid, m in left_out[:10])
+        more = f"; and {len(left_out) - 10} more" if len(left_out) > 10 else ""
+        warnings.warn(
+            f"{len(left_out)} trial(s) left out, lacking channels the inputs need: {listed}{more}",
+            stacklevel=3,
+        )
+    return kept, left_out
+
+
 def build_windows(dataset: Dataset, cfg: RunConfig):
     spec = WindowSpec.create(
-        cfg.inputs, cfg.target, cfg.window_ms, cfg.horizon_ms, dataset.rate_hz, cfg.multi_horizon
+        cfg.inputs,
+        cfg.target,
+        cfg.window_ms,
+        cfg.horizon_ms,
+        cfg.rate_hz or dataset.rate_hz,
+        cfg.multi_horizon,
     )
+    dataset, left_out = usable_trials(dataset, spec)
     if cfg.split == "random-windows":
-        return random_windows(dataset, spec, cfg)
+        spec, split, *sets = random_windows(dataset, spec, cfg)
+        split.left_out = left_out
+        return (spec, split, *sets)
     split = make_split(dataset, cfg)
+    split.left_out = left_out
     fit, val = carve_validation(split.train, cfg.train.val_fraction, cfg.train.seed)
     if cfg.train.mirror:
         fit = fit + [t.mirror() for t in fit]
@@ -136,6 +169,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
             "split": split.name,
             "leaky": cfg.split in LEAKY_SPLITS,
             "dropped_from_training": split.dropped,
+            "left_out": [{"trial": t, "lacks": m} for t, m in split.left_out],
         },
     )
     model = create_model(cfg.model, spec, **cfg.model_config)
@@ -173,6 +207,9 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
         "split": split.name,
         "leaky": cfg.split in LEAKY_SPLITS,
         "test_subject": split.test_subject,
+        "test_lab": split.test_lab,
+        "rate_hz": spec.rate_hz,
+        "n_left_out": len(split.left_out),
         "seed": cfg.train.seed,
         **error_table(pred, truth, spec, subjects),
         "val_rmse_deg": error_table(val_pred, val_truth, spec)["rmse_deg"],

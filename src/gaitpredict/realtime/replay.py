@@ -10,21 +10,18 @@ import numpy as np
 import pandas as pd
 
 from ..data.trial import Trial
-from ..errors import RateMismatchError
 from ..evaluation.metrics import mae, rmse
 
 
 def replay(predictor, trial: Trial, realtime: bool = False) -> pd.DataFrame:
-    """One row per prediction: times, predicted and true target (NaN past the end), flags."""
-    if trial.rate_hz != predictor.rate_hz:
-        raise RateMismatchError(
-            f"{trial.trial_id}: recorded at {trial.rate_hz:g} Hz, the model runs at "
-            f"{predictor.rate_hz:g} Hz; streaming does not resample (resampling needs future "
-            "frames): record at the model's rate or train at the recording's"
-        )
+    """One row per prediction: times, predicted and true target (NaN past the end), flags.
+
+    A recording at another rate than the model's is streamed at its own rate and converted
+    causally by the predictor; the truth is the recording interpolated at the target time."""
+    predictor.set_stream_rate(trial.rate_hz, str(trial.source or trial.trial_id))
     frames = trial.select(list(predictor.channels)).angles_deg
     targets = trial.select(list(predictor.spec.target)).angles_deg
-    h, n_t = predictor.spec.horizon_frames, len(predictor.spec.target)
+    n_t = len(predictor.spec.target)
     rows = []
     start = time.perf_counter()
     for i, frame in enumerate(frames):
@@ -34,11 +31,12 @@ def replay(predictor, trial: Trial, realtime: bool = False) -> pd.DataFrame:
         p = predictor.push(frame, t)
         if p is None:
             continue
-        truth = targets[i + h] if i + h < len(targets) else np.full(n_t, np.nan)
         row = {"frame": i, "time_s": p.time_s, "target_time_s": p.target_time_s}
         for k, ch in enumerate(predictor.spec.target):
             row[f"{ch}_pred_deg"] = p.values_deg[-n_t + k]
-            row[f"{ch}_true_deg"] = truth[k]
+            row[f"{ch}_true_deg"] = np.interp(
+                p.target_time_s, trial.time_s, targets[:, k], right=np.nan
+            )
         row["bridged"] = p.bridged
         rows.append(row)
     return pd.DataFrame(rows)

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data import rates
 from ..data.channels import CHANNELS
 from ..data.plausibility import MAX_ABS_DEG
+from ..data.rates import CausalConverter
 from ..errors import (
     ChannelError,
     ConfigError,
@@ -53,8 +55,10 @@ class StreamingPredictor:
         self.rate_hz = float(spec.rate_hz)
         self.horizon_s = spec.horizon_frames / self.rate_hz
         self.max_gap_ms, self.rate_tolerance = float(max_gap_ms), rate_tolerance
+        self.stream_rate_hz = self.rate_hz
+        self._converter: CausalConverter | None = None
         if stream_rate_hz is not None:
-            self.check_rate(float(stream_rate_hz), "the stream's declared rate")
+            self.set_stream_rate(float(stream_rate_hz), "the stream's declared rate")
         backend = self._choose(model_name, backend)
         # onnxruntime runs the graph in float32 (it has no float64 Conv or LSTM); the torch
         # backend runs in float64, like offline prediction
@@ -112,6 +116,9 @@ class StreamingPredictor:
         of the stream's rate, which is then checked anew."""
         self._refusal = None
         self._n_intervals = 0
+        if self._converter is not None:
+            self._converter.reset()
+            self._stream_last_t = None
         self._restart(reason)
 
     def _restart(self, reason: str) -> None:
@@ -137,9 +144,17 @@ class StreamingPredictor:
         if self._refusal is not None:
             raise RateMismatchError(self._refusal + " (refused until reset())")
         self._read(frame)
+        if self._converter is not None:
+            return self._push_converted(timestamp)
         t = self._time(timestamp)
+        if self._converter is not None:  # the timestamps just showed another stream rate
+            return self._push_converted(timestamp)
         if t is None:
             return None
+        return self._step(t)
+
+    def _step(self, t: float) -> Prediction | None:
+        """The frame in `self._frame`, at model-grid time t: bridge, buffer, predict."""
         finite = np.abs(self._frame) <= MAX_ABS_DEG  # False for NaN and inf too
         if finite.all():
             self._last_good[:] = self._frame
@@ -271,9 +286,60 @@ class StreamingPredictor:
                 self.check_rate(1.0 / float(np.median(self._intervals)), "the timestamps")
 
     def check_rate(self, rate_hz: float, source: str) -> None:
-        if abs(rate_hz - self.rate_hz) > self.rate_tolerance * self.rate_hz:
-            self._refusal = (
-                f"{source} give {rate_hz:.1f} Hz but the model was trained at "
-                f"{self.rate_hz:g} Hz; resample the stream or train at its rate"
-            )
-            raise RateMismatchError(self._refusal)
+        """A stream whose timestamps show another rate than expected: converted causally
+        from then on when the model accepts that rate (the window warms up again), else
+        refused naming both rates."""
+        expected, rate_hz = self.stream_rate_hz, round(rate_hz, 6)
+        if abs(rate_hz - expected) <= self.rate_tolerance * expected:
+            return
+        try:
+            self.set_stream_rate(rate_hz, source)
+        except RateMismatchError as exc:
+            self._refusal = str(exc)
+            raise
+        self._restart(f"{source} give {rate_hz:.1f} Hz: converting causally to {self.rate_hz:g} Hz")
+
+    def set_stream_rate(self, rate_hz: float, source: str = "the stream") -> None:
+        """Frames will arrive at `rate_hz`; a rate other than the model's is converted
+        causally to the model's grid (`data.rates`) within `accepted_rates`."""
+        if rates.same_rate(rate_hz, self.rate_hz):
+            self.stream_rate_hz, self._converter = self.rate_hz, None
+            return
+        rates.check_accepted(rate_hz, self.rate_hz, source)
+        self.stream_rate_hz = float(rate_hz)
+        self._converter = rates.CausalConverter(rate_hz, self.rate_hz)
+        self._stream_last_t: float | None = None
+        self._n_intervals = 0
+
+    def _push_converted(self, timestamp) -> Prediction | None:
+        """A frame of a stream at another rate: the model-grid frames it makes due, each
+        computed from frames at or before its time, go through the usual path."""
+        last = self._stream_last_t
+        if timestamp is None:
+            t = 0.0 if last is None else last + 1.0 / self.stream_rate_hz
+        else:
+            try:
+                t = float(timestamp)
+            except (TypeError, ValueError):
+                raise StreamError(f"timestamp {timestamp!r} is not a number (seconds)") from None
+            if not math.isfinite(t):
+                return self._ignore(f"non-finite timestamp {timestamp!r}")
+            if last is not None and t < last - self.max_gap_ms / 1000.0:
+                self.clock_restarts += 1
+                self._converter.reset()
+                self._restart(f"clock restart: timestamp {t:.6f} s after {last:.6f} s")
+                last = None
+            elif last is not None and t <= last:
+                return self._ignore(f"timestamp {t:.6f} s is not after {last:.6f} s")
+            if last is not None:
+                self._note_interval(t - last)
+        self._stream_last_t = t
+        values = self._frame.astype(np.float64)
+        values[~(np.abs(values) <= MAX_ABS_DEG)] = np.nan  # impossible: bridged downstream
+        result = None
+        for t_grid, grid_frame in self._converter.push(t, values):
+            self._frame[:] = grid_frame
+            self._last_t = t_grid
+            p = self._step(t_grid)
+            result = p if p is not None else result
+        return result

@@ -23,6 +23,8 @@ class Split:
     test: list[Trial]
     dropped: list[str] = field(default_factory=list)
     test_subject: str | None = None
+    test_lab: str | None = None
+    left_out: list = field(default_factory=list)  # (trial, missing channels) before the split
 
 
 def leave_one_subject_out(dataset: Dataset, test_subject: str) -> Split:
@@ -30,7 +32,7 @@ def leave_one_subject_out(dataset: Dataset, test_subject: str) -> Split:
         raise GaitDataError(
             f"subject {test_subject!r} not in the dataset; it has {sorted(dataset.subjects)}"
         )
-    if test_subject == "unknown":
+    if test_subject.split("/")[-1] == "unknown":
         raise GaitDataError("'unknown' mixes several subjects and cannot be a test subject")
     test = dataset.trials_of(test_subject)
     train, dropped = [], []
@@ -42,6 +44,27 @@ def leave_one_subject_out(dataset: Dataset, test_subject: str) -> Split:
             continue
         train.append(t)
     return Split(f"loso-{test_subject}", train, test, dropped, test_subject)
+
+
+def leave_one_lab_out(dataset: Dataset, lab: str) -> Split:
+    """Train on every other lab; test on every known subject of `lab` (its `unknown` trials
+    are neither trained on nor tested)."""
+    labs = dataset.labs
+    if lab not in labs:
+        raise GaitDataError(f"lab {lab!r} not in the corpus; it has {labs}")
+    if len(labs) < 2:
+        raise GaitDataError("leave-one-lab-out needs a corpus of two or more labs (--data twice)")
+    train, test, dropped = [], [], []
+    for t in dataset.trials:
+        if t.meta.get("lab", dataset.name) != lab:
+            train.append(t)
+        elif t.subject.split("/")[-1] == "unknown":
+            dropped.append(t.trial_id)
+        else:
+            test.append(t)
+    if not test:
+        raise GaitDataError(f"lab {lab!r} has no trial of a known subject to test")
+    return Split(f"lolo-{lab}", train, test, dropped, test_lab=lab)
 
 
 def within_subject(dataset: Dataset, test_fraction: float = 0.25) -> Split:

@@ -15,10 +15,22 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from ..data import rates
 from ..data.channels import resolve_channels
 from ..data.preprocess import ZERO_PHASE, fill_gaps
 from ..data.trial import Trial
 from ..errors import ConfigError, GaitDataError, LeakageError
+
+
+def _on_model_grid(piece: Trial, spec) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (causal conversion) and targets (interpolated truth) at the model's rate."""
+    x, y = piece.select(spec.inputs).angles_deg, piece.select(spec.target).angles_deg
+    if rates.same_rate(piece.rate_hz, spec.rate_hz):
+        return x, y
+    return (
+        rates.causal(x, piece.rate_hz, spec.rate_hz),
+        rates.exact(y, piece.rate_hz, spec.rate_hz),
+    )
 
 
 def ms_to_frames(ms: float, rate_hz: float) -> int:
@@ -83,25 +95,32 @@ class Windows:
                     f"{trial.trial_id}: zero-phase filtered data sees the future "
                     "and cannot be a model input; use the causal lowpass()"
                 )
-            if trial.rate_hz != spec.rate_hz:
-                raise GaitDataError(
-                    f"{trial.trial_id}: {trial.rate_hz} Hz, model expects "
-                    f"{spec.rate_hz} Hz (resample first)"
+            if any(p.startswith("resample-") for p in trial.provenance):
+                raise LeakageError(
+                    f"{trial.trial_id}: resampled with a filter that sees the future "
+                    "(Trial.resample); give the recording at its own rate: windows convert it "
+                    "to the model's rate causally"
+                )
+            if not rates.same_rate(trial.rate_hz, spec.rate_hz):
+                rates.check_accepted(
+                    trial.rate_hz, spec.rate_hz, str(trial.source or trial.trial_id)
                 )
             needed = list(dict.fromkeys(spec.inputs + spec.target))
             pieces += fill_gaps(trial.select(needed), max_gap_ms=max_gap_ms)[0]
         w, h = spec.window_frames, spec.horizon_frames
-        xs, ys, ends, owners, self.trials = [], [], [], [], []
+        xs, ys, ends, owners, self.trials, self._lengths = [], [], [], [], [], []
         offset = 0
         for piece in pieces:
-            n = piece.n_frames
+            x_deg, y_deg = _on_model_grid(piece, spec)
+            n = x_deg.shape[0]
             if n >= w + h:
-                xs.append(piece.select(spec.inputs).angles_deg)
-                ys.append(piece.select(spec.target).angles_deg)
+                xs.append(x_deg)
+                ys.append(y_deg)
                 t = np.arange(w - 1, n - h)
                 ends.append(offset + t)
                 owners.append(np.full(t.size, len(self.trials)))
                 self.trials.append(piece)
+                self._lengths.append(n)
             offset += n if n >= w + h else 0
         if not ends:
             names = ", ".join(
@@ -145,6 +164,7 @@ class Windows:
         return self.batch(torch.arange(len(self)))
 
     def frame_of(self, idx) -> np.ndarray:
-        """Frame (within its trial piece) of each window's last input frame."""
-        starts = np.concatenate([[0], np.cumsum([p.n_frames for p in self.trials])[:-1]])
+        """Frame (within its trial piece, at the model's rate) of each window's last input
+        frame."""
+        starts = np.concatenate([[0], np.cumsum(self._lengths)[:-1]])
         return self.end.numpy()[idx] - starts[self.owner[idx]]

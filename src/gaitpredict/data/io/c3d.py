@@ -12,6 +12,7 @@ and checked against their header; `write_c3d_angles` writes with ezc3d.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import warnings
 from pathlib import Path
@@ -76,6 +77,26 @@ MAX_RATE_HZ = 100_000.0
 MAX_ABS_SCALE = 100.0
 
 
+@contextlib.contextmanager
+def _first_definition_wins(c3dpkg):
+    """Some Vicon Nexus 1.4 files define a parameter twice (e.g. SUBJECTS:BODYMASS in BTK's
+    PiG_Motion-FlatFoot-One.c3d); the `c3d` package refuses them. Keep the first definition,
+    as Vicon's and BTK's readers do."""
+    group = c3dpkg.c3d.Group
+    strict = group.add_param
+
+    def tolerant(self, name, **kwargs):
+        if isinstance(name, str) and name.upper() in self._params:
+            return None
+        return strict(self, name, **kwargs)
+
+    group.add_param = tolerant
+    try:
+        yield
+    finally:
+        group.add_param = strict
+
+
 def _load_points(path: Path) -> tuple[np.ndarray, list[str], float, str]:
     """(frames, points, 3) float array (NaN where a sample is invalid), labels, rate, units.
 
@@ -85,7 +106,7 @@ def _load_points(path: Path) -> tuple[np.ndarray, list[str], float, str]:
     """
     c3dpkg = _require("c3d")
     try:
-        with open(path, "rb") as fh, warnings.catch_warnings():
+        with open(path, "rb") as fh, warnings.catch_warnings(), _first_definition_wins(c3dpkg):
             warnings.simplefilter("ignore")  # the package warns about absent analog data
             reader = c3dpkg.Reader(fh)
             rate, scale = float(reader.point_rate), float(reader.point_scale)
@@ -129,21 +150,26 @@ def read_c3d_markers(path) -> Markers:
     """Marker trajectories with NaN gaps; angle points (`*Angles`) are left out."""
     path = Path(path)
     points, labels, rate, units = _load_points(path)
-    keep = [i for i, lab in enumerate(labels) if not lab.endswith("Angles")]
+    keep = [i for i, lab in enumerate(labels) if not lab.endswith(("Angles", "AnglesV"))]
     return Markers(points[:, keep], unique_labels([labels[i] for i in keep]), rate, units, path)
 
 
 def read_c3d(path, subject: str = "unknown", trial_id: str | None = None) -> Trial:
-    """Catalog joint angles from a C3D's `[L|R]<Joint>Angles` points."""
+    """Catalog joint angles from a C3D's `[L|R]<Joint>Angles` points (or `...AnglesV`, the
+    name of Vicon-computed reference angles in some files, when the plain name is absent)."""
     path = Path(path)
     points, labels, rate, _ = _load_points(path)
-    angle_labels = [lab.split(":")[-1].strip() for lab in labels if lab.endswith("Angles")]
+    angle_labels = [
+        lab.split(":")[-1].strip() for lab in labels if lab.endswith(("Angles", "AnglesV"))
+    ]
     refuse_duplicates(angle_labels, path, "angle labels (after any 'Subject:' prefix)")
     by_label = {lab.split(":")[-1].strip(): i for i, lab in enumerate(labels)}
     cols, names = [], []
     for pig, joint in _PIG.items():
         for side, prefix in (("l", "L"), ("r", "R")):
             idx = by_label.get(f"{prefix}{pig}Angles")
+            if idx is None:  # Vicon's reference angles, as BTK's test files name them
+                idx = by_label.get(f"{prefix}{pig}AnglesV")
             if idx is None:
                 continue
             for ch in joint_channels(side, joint):

@@ -1,0 +1,94 @@
+"""Corpora of several labs: names, rates, left-out trials, leave-one-lab-out, odd C3D files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from gaitpredict.cli import main
+from gaitpredict.data.corpus import load_corpus, resolve_subject
+from gaitpredict.errors import ConfigError, GaitDataError
+from gaitpredict.windowing.splits import leave_one_lab_out, leave_one_subject_out
+from gaitpredict.windowing.windows import Windows, WindowSpec
+
+from .conftest import SHARED, need
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    dirs = [need(SHARED / n) for n in ("cmu_walking", "mcgill_walking", "opensim_walking")]
+    with pytest.warns(UserWarning, match="gait2392"):  # subject01's knee sign, flipped
+        return load_corpus([str(d) for d in dirs])
+
+
+def test_subjects_are_named_lab_slash_subject_and_rates_are_kept(corpus):
+    assert corpus.labs == ["cmu_walking", "mcgill_walking", "opensim_walking"]
+    assert "mcgill_walking/HC002D" in corpus.subjects and "cmu_walking/S35" in corpus.subjects
+    assert (
+        corpus.subjects["cmu_walking/S35"] == 19 and corpus.subjects["mcgill_walking/HC002D"] == 2
+    )
+    assert set(corpus.rates) == {120.0, 100.0, 60.0}
+    assert resolve_subject(corpus, "HC030A") == "mcgill_walking/HC030A"
+
+
+def test_leave_one_lab_out_keeps_the_lab_off_the_training_side(corpus):
+    split = leave_one_lab_out(corpus, "mcgill_walking")
+    assert {t.meta["lab"] for t in split.train} == {"cmu_walking", "opensim_walking"}
+    assert {t.subject for t in split.test} == {s for s in corpus.subjects if s.startswith("mcg")}
+    cmu = leave_one_lab_out(corpus, "cmu_walking")
+    assert not any(t.subject.endswith("unknown") for t in cmu.test) and len(cmu.dropped) == 18
+    with pytest.raises(GaitDataError, match="lab 'nope' not in the corpus"):
+        leave_one_lab_out(corpus, "nope")
+
+
+def test_the_s35_lookalike_rule_holds_in_a_corpus(corpus):
+    split = leave_one_subject_out(corpus, "cmu_walking/S35")
+    assert split.dropped and all(d.startswith("cmu_walking/") for d in split.dropped)
+
+
+def test_windows_of_a_mixed_rate_corpus_are_on_the_model_grid(corpus):
+    spec = WindowSpec.create("legs-sagittal", "r_knee_flex", 500, 100, 100.0)
+    sub = [t for t in corpus.trials if t.meta["lab"] == "opensim_walking"]
+    w = Windows(sub, spec)
+    # 211 frames at 60 Hz span 3.5 s: 351 grid frames at 100 Hz; 238 frames at 100 Hz stay;
+    # a 50-frame window and a 10-frame horizon leave n - 59 windows in each
+    assert len(w) == (351 - 59) + (238 - 59)
+
+
+def test_a_duplicate_set_is_refused():
+    need(SHARED / "cmu_bvh_sample")
+    with pytest.raises(ConfigError, match="also in cmu_walking"):
+        load_corpus([str(SHARED / "cmu_walking"), str(SHARED / "cmu_bvh_sample")])
+
+
+def test_odd_plug_in_gait_files_of_the_btk_set_read():
+    corpus = load_corpus([str(need(SHARED / "btk_pig_walking"))])
+    ids = {t.trial_id: t for t in corpus.trials}
+    one = ids["ANTO_M/PiG_Motion-FlatFoot-One.c3d"]  # a parameter defined twice
+    nantes = ids["NANTES_flatFoot/PiG_Motion3_FF.c3d"]  # angles named ...AnglesV
+    # the README's right-knee ranges
+    assert np.nanmin(one["r_knee_flex"]) == pytest.approx(-4.3, abs=0.06)
+    assert np.nanmax(nantes["r_knee_flex"]) == pytest.approx(61.6, abs=0.06)
+
+
+def test_train_leaves_out_trials_lacking_an_input_channel(tmp_path, capsys):
+    mcgill = need(SHARED / "mcgill_walking")
+    opensim = need(SHARED / "opensim_walking")
+    out = tmp_path / "run"
+    argv = ["train", "--model", "ridge", "--inputs", "arms+legs", "--data", str(mcgill)]
+    argv += ["--data", str(opensim), "--test-lab", "opensim_walking", "--out", str(out)]
+    argv[4] = "arms+legs-shared"
+    assert main(argv) == 0
+    said = capsys.readouterr().err
+    assert "gaitpredict: warning: 2 trial(s) left out" in said
+    assert "HC038A/Turn/HC038A27.c3d (lacks l_shoulder_flex" in said
+    assert "opensim_walking/subject01/subject01_walk1_ik.mot" in said  # a legs-only model
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_left_out"] == 2 and metrics["test_lab"] == "opensim_walking"
+    assert metrics["rate_hz"] == 100.0
+    config = json.loads((out / "config.json").read_text())
+    assert {"trial": "mcgill_walking/HC038A/Turn/HC038A27.c3d"}.items() <= config["left_out"][
+        0
+    ].items()
