@@ -54,6 +54,11 @@ class DatasetNotFoundError(GaitDataError):
     """A dataset is neither on disk nor downloadable."""
 
 
+class NotApplicableError(GaitDataError):
+    """A run that cannot exist on this data (e.g. leave-one-subject-out in a lab with one
+    subject): recorded as not applicable, not as a failure."""
+
+
 class LeakageError(GaitDataError):
     """An operation would let future or test data reach a model's inputs or statistics."""
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
+    from ..experiments.grid import PROFILES
+
     p = sub.add_parser(
         "reproduce",
         help="run the paper's experiments (profile quick|standard|paper or a grid file)",
@@ -15,7 +17,7 @@ def add_parser(sub) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--profile",
-        choices=["quick", "standard", "paper"],
+        choices=list(PROFILES),
         default="quick",
         help="quick: Table I column, one fold, minutes; standard: Tables I-II, attention, "
         "horizons, 4 folds x 3 repeats; paper: 30 repeats x 300 epochs, for a cluster",
@@ -36,8 +38,25 @@ def add_parser(sub) -> None:
     r.set_defaults(func=report)
 
 
-def data_root(data: str | None) -> str:
-    """Absolute path for a folder, so every worker (and a resumed run) sees the same data."""
+def data_root(data: str | None, datasets=None):
+    """Absolute path for a folder, so every worker (and a resumed run) sees the same data.
+    A grid with `datasets:` gets the list of those folders under `data` (a folder holding
+    the labs' datasets, default $GAITPREDICT_DATA)."""
+    if datasets:
+        import os
+
+        from ..errors import DatasetNotFoundError
+
+        base = data or os.environ.get("GAITPREDICT_DATA")
+        if not base:
+            raise DatasetNotFoundError(
+                f"this grid trains on the labs {datasets}: pass --data DIR, the folder that "
+                "holds their dataset folders (or set $GAITPREDICT_DATA)"
+            )
+        missing = [n for n in datasets if not (Path(base) / n).is_dir()]
+        if missing:
+            raise DatasetNotFoundError(f"{base}: no dataset folder(s) {missing} (the grid's labs)")
+        return [str((Path(base) / n).resolve()) for n in datasets]
     if data and Path(data).is_dir():
         return str(Path(data).resolve())
     return data or "cmu-walking"
@@ -51,7 +70,7 @@ def run(args) -> int:
     from ..experiments.runner import run_grid
 
     grid = Grid.load(args.grid or args.profile)
-    root = data_root(args.data)
+    root = data_root(args.data, grid.datasets)
     start = time.perf_counter()
     try:
         summary = run_grid(

@@ -21,8 +21,9 @@ from ..models import model_info
 from ..training.trainer import TrainConfig
 from .run import RunConfig
 
-SPLITS = ("loso", "within-subject", "random-windows")
-PROFILES = ("quick", "standard", "paper")
+SPLITS = ("loso", "within-subject", "random-windows", "lolo", "subject-folds")
+CORPUS_SPLITS = ("lolo", "subject-folds")  # need the grid's `datasets:`
+PROFILES = ("quick", "standard", "paper", "cross-lab")
 _NOT_IDENTITY = ("progress", "threads")  # settings that do not change a run's result
 
 
@@ -40,6 +41,8 @@ class Block:
     windows_ms: list[float] = field(default_factory=lambda: [500.0])
     split: str = "loso"
     splits: list[str] | None = None  # several splits in one block (the protocol block)
+    folds_k: int | None = 5  # subject-folds over the corpus: this many folds
+    in_lab: list[str] | None = None  # models also trained inside each lab alone (LOSO there)
 
     @property
     def all_splits(self) -> list[str]:
@@ -55,10 +58,14 @@ class Grid:
     train: dict = field(default_factory=dict)
     model_config: dict = field(default_factory=dict)
     description: str = ""
+    datasets: list[str] | None = None  # a corpus of labs: folder names under --data
 
     @classmethod
     def from_dict(cls, d: dict, source: str = "grid") -> Grid:
-        known = {"name", "blocks", "folds", "seeds", "train", "model_config", "description"}
+        known = {
+            "name", "blocks", "folds", "seeds", "train", "model_config", "description",
+            "datasets",
+        }  # fmt: skip
         unknown = sorted(set(d) - known)
         if unknown:
             raise ConfigError(f"{source}: unknown key(s) {unknown}; expected {sorted(known)}")
@@ -90,6 +97,13 @@ class Grid:
                         f"{source}: block {b.name}: unknown split {split!r}; expected one of "
                         f"{', '.join(SPLITS)}"
                     )
+                if split in CORPUS_SPLITS and not self.datasets:
+                    raise ConfigError(
+                        f"{source}: block {b.name}: split {split} needs a corpus: list the "
+                        "labs' dataset folders under 'datasets:'"
+                    )
+            if b.in_lab and not self.datasets:
+                raise ConfigError(f"{source}: block {b.name}: in_lab needs 'datasets:'")
         options = set()
         for entry in {m for b in self.blocks for m in b.models}:
             try:
@@ -150,12 +164,18 @@ class Grid:
     def _expand_block(self, b: Block):
         for split in b.all_splits:
             yield from self._expand_split(b, split)
+        for lab in self.datasets if b.in_lab else []:
+            yield from self._expand_split(b, "subject-folds", b.in_lab, lab)
 
-    def _expand_split(self, b: Block, split: str):
-        folds = self.folds if split == "loso" else [None]
+    def _expand_split(self, b: Block, split: str, models=None, lab: str | None = None):
+        """Runs of one split; `lab`: inside that lab alone (subject folds, one per subject)."""
+        folds = {"loso": self.folds, "lolo": self.datasets}.get(split, [None])
+        where = {"folds_k": None if lab else b.folds_k} if split == "subject-folds" else {}
+        if lab:
+            where["labs"] = [lab]
         for fold in folds:
             for seed in self.seeds:
-                for name in b.models:
+                for name in models or b.models:
                     model, model_config = self.model_options(name)
                     for inputs in b.inputs:
                         for target in b.targets:
@@ -169,12 +189,14 @@ class Grid:
                                         window_ms=float(window),
                                         horizon_ms=float(horizon),
                                         split=split,
-                                        test_subject=fold,
+                                        test_subject=fold if split == "loso" else None,
+                                        test_lab=fold if split == "lolo" else None,
                                         train=TrainConfig(**{**self.train, "seed": seed}),
+                                        **where,
                                     ).resolved()
 
 
-_NEW_WHEN_SET = ("test_lab", "rate_hz")
+_NEW_WHEN_SET = ("test_lab", "rate_hz", "labs", "test_subjects", "folds_k")
 
 
 def run_id(cfg: RunConfig) -> str:

@@ -31,6 +31,7 @@ from ..windowing.splits import (
     carve_validation,
     leave_one_lab_out,
     leave_one_subject_out,
+    leave_subjects_out,
     within_subject,
 )
 from ..windowing.windows import Windows, WindowSpec
@@ -49,6 +50,9 @@ class RunConfig:
     test_files: list[str] | None = None  # split "files": these trial ids test, the rest train
     test_lab: str | None = None  # split "lolo": this lab tests, the other labs train
     rate_hz: float | None = None  # the model's rate; None: the rate most frames are at
+    labs: list[str] | None = None  # only these labs of a corpus (None: all)
+    test_subjects: list[str] | None = None  # split "subjects": one fold of subject folds
+    folds_k: int | None = None  # split "subject-folds": folds of subjects (None: one each)
     multi_horizon: bool = False
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -85,6 +89,8 @@ def make_split(dataset: Dataset, cfg: RunConfig):
         if not cfg.test_lab:
             raise ConfigError("leave-one-lab-out needs a test lab (--test-lab)")
         return leave_one_lab_out(dataset, cfg.test_lab)
+    if cfg.split == "subjects":
+        return leave_subjects_out(dataset, cfg.test_subjects or [], "subjects")
     if cfg.split == "within-subject":
         return within_subject(dataset)
     if cfg.split == "files":
@@ -116,6 +122,15 @@ def random_windows(dataset: Dataset, spec: WindowSpec, cfg: RunConfig):
     return spec, split, every.subset(fit), every.subset(parts[1]), every.subset(parts[0])
 
 
+def only_labs(dataset: Dataset, labs) -> Dataset:
+    if not labs:
+        return dataset
+    unknown = sorted(set(labs) - set(dataset.labs))
+    if unknown:
+        raise ConfigError(f"lab(s) {unknown} not in the corpus; it has {dataset.labs}")
+    return replace(dataset, trials=[t for t in dataset.trials if t.meta.get("lab") in labs])
+
+
 def usable_trials(dataset: Dataset, spec: WindowSpec) -> tuple[Dataset, list]:
     """The trials holding every channel the spec needs; the others are left out with a
     warning that lists them."""
@@ -140,6 +155,7 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
         cfg.rate_hz or dataset.rate_hz,
         cfg.multi_horizon,
     )
+    dataset = only_labs(dataset, cfg.labs)
     dataset, left_out = usable_trials(dataset, spec)
     if cfg.split == "random-windows":
         spec, split, *sets = random_windows(dataset, spec, cfg)
@@ -147,7 +163,8 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
         return (spec, split, *sets)
     split = make_split(dataset, cfg)
     split.left_out = left_out
-    fit, val = carve_validation(split.train, cfg.train.val_fraction, cfg.train.seed)
+    min_s = (spec.window_frames + spec.horizon_frames + 1) / spec.rate_hz + 0.05  # any rate
+    fit, val = carve_validation(split.train, cfg.train.val_fraction, cfg.train.seed, min_s)
     if cfg.train.mirror:
         fit = fit + [t.mirror() for t in fit]
     return spec, split, Windows(fit, spec), Windows(val, spec), Windows(split.test, spec)

@@ -24,7 +24,7 @@ import yaml
 from tqdm import tqdm
 
 from ..atomic import replacing, write_json, write_text
-from ..errors import ConfigError, MissingExtraError, RunError
+from ..errors import ConfigError, MissingExtraError, NotApplicableError, RunError
 from .grid import Grid, run_id
 from .lock import folder_lock
 from .run import RunConfig
@@ -49,7 +49,9 @@ class GridSummary:
 
 
 def run_folder_name(cfg: RunConfig) -> str:
-    fold = cfg.test_subject if cfg.split == "loso" else cfg.split
+    fold = {"loso": cfg.test_subject, "lolo": f"lolo-{cfg.test_lab}"}.get(cfg.split, cfg.split)
+    if cfg.labs:
+        fold = "+".join(cfg.labs) + "_" + fold
     name = (
         f"{cfg.label}_{cfg.inputs}_{cfg.target}"
         f"_h{cfg.horizon_ms:g}_w{cfg.window_ms:g}_{fold}_s{cfg.train.seed}_{run_id(cfg)}"
@@ -57,17 +59,34 @@ def run_folder_name(cfg: RunConfig) -> str:
     return re.sub(r"[^A-Za-z0-9_.+@-]", "-", name)
 
 
-def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
-    """Train and evaluate one run in this process (one torch thread) -> its results row."""
-    from ..data.datasets import load_dataset
+def execute_run(data_root, cfg_dict: dict, run_dir: str) -> dict:
+    """Train and evaluate one run in this process (one torch thread) -> its results row.
+    `data_root`: a dataset (folder or name), or a list of them (a corpus of labs)."""
+    import warnings
+
+    from ..data.corpus import load_corpus
+    from .folds import run_subject_folds
     from .run import run_experiment
 
     start = time.perf_counter()
-    if data_root not in _DATASETS:
-        _DATASETS[data_root] = load_dataset(data_root)
+    key = json.dumps(data_root)
+    if key not in _DATASETS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # reader notes were shown by `data info`
+            roots = data_root if isinstance(data_root, list) else [data_root]
+            _DATASETS[key] = load_corpus(roots)
     cfg = RunConfig.from_dict(cfg_dict).resolved()
     cfg.train.progress, cfg.train.threads = False, 1
-    metrics = run_experiment(_DATASETS[data_root], cfg, run_dir)
+    execute = run_subject_folds if cfg.split == "subject-folds" else run_experiment
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # left-out trials are counted in the row
+            metrics = execute(_DATASETS[key], cfg, run_dir)
+    except NotApplicableError as exc:
+        metrics = {"not_applicable": str(exc), "leaky": False, "test_subject": None}
+        metrics |= {k: float("nan") for k in ("rmse_deg", "mae_deg", "val_rmse_deg")}
+        metrics |= dict.fromkeys(("n_train_windows", "n_test_windows", "epochs_run"), 0)
+        metrics |= {"best_epoch": 0, "interrupted": False, "train_seconds": 0.0}
     return {
         "run_id": run_id(cfg),
         "label": cfg.label,
@@ -80,6 +99,12 @@ def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
         "split": cfg.split,
         "leaky": metrics["leaky"],
         "test_subject": metrics["test_subject"],
+        "test_lab": cfg.test_lab,
+        "labs": "+".join(cfg.labs) if cfg.labs else None,
+        "n_left_out": metrics.get("n_left_out", 0),
+        "per_subject": json.dumps(
+            {s: round(v["rmse_deg"], 4) for s, v in metrics.get("per_subject", {}).items()}
+        ),
         "seed": cfg.train.seed,
         "rmse_deg": metrics["rmse_deg"],
         "mae_deg": metrics["mae_deg"],
@@ -90,6 +115,7 @@ def execute_run(data_root: str, cfg_dict: dict, run_dir: str) -> dict:
         "best_epoch": metrics["best_epoch"],
         "interrupted": metrics["interrupted"],
         "run_dir": Path(run_dir).name,
+        "not_applicable": metrics.get("not_applicable"),
         "train_seconds": metrics["train_seconds"],
         "run_seconds": round(time.perf_counter() - start, 3),
         "worker": f"{platform.node()}:{os.getpid()}",
@@ -123,6 +149,8 @@ class ResultsTable:
         return {r["run_id"] for r in self.rows if self._complete(r)}
 
     def _complete(self, row: dict) -> bool:
+        if row.get("not_applicable"):  # recorded with its reason: nothing to rerun
+            return bool(row["run_id"])
         try:
             return bool(row["run_id"]) and all(
                 math.isfinite(float(row[k])) for k in self.REQUIRED[1:]
@@ -184,7 +212,8 @@ def _run_locked(grid, data_root, out, executor, workers, ray_address, progress, 
     done = table.done()
     todo = [c for c in configs if run_id(c) not in done]
     summary = GridSummary(total=len(configs), skipped=len(configs) - len(todo))
-    jobs = [(str(data_root), c.to_dict(), str(out / "runs" / run_folder_name(c))) for c in todo]
+    root = data_root if isinstance(data_root, list) else str(data_root)
+    jobs = [(root, c.to_dict(), str(out / "runs" / run_folder_name(c))) for c in todo]
     bar = tqdm(
         total=len(configs), initial=summary.skipped, desc="runs", unit="run", disable=not progress
     )
@@ -203,7 +232,8 @@ def _run_locked(grid, data_root, out, executor, workers, ray_address, progress, 
             else:
                 table.add(row)
                 summary.executed += 1
-                bar.set_postfix_str(f"{row['label']} {row['test_subject']} {row['rmse_deg']:.2f}")
+                fold = row["test_subject"] or row.get("test_lab") or row.get("labs") or row["split"]
+                bar.set_postfix_str(f"{row['label']} {fold} {row['rmse_deg']:.2f}")
             bar.update()
     finally:
         bar.close()
@@ -292,13 +322,14 @@ def _ray_results(jobs, workers, address):
 def _remember_grid(grid: Grid, data_root: str, out: Path) -> None:
     """Keep the grid and data beside the results; refuse to mix datasets in one table."""
     meta_path = out / "grid.json"
+    data_root = data_root if isinstance(data_root, list) else str(data_root)
     if meta_path.exists():
         old = json.loads(meta_path.read_text())
-        if old["data"] != str(data_root):
+        if old["data"] != data_root:
             raise RunError(
                 f"{out} holds results on {old['data']}, not {data_root}; use another --out"
             )
-    write_json(meta_path, {"data": str(data_root), "grid": grid.name})
+    write_json(meta_path, {"data": data_root, "grid": grid.name})
     write_text(out / "grid.yaml", yaml.safe_dump(grid.to_dict(), sort_keys=False))
 
 

@@ -137,3 +137,29 @@ def attention_weights(before: list[Path], after: list[Path], path: Path) -> Path
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def cross_lab_bars(cells: dict, labs, columns, path: Path, title: str) -> Path | None:
+    """Per lab, one bar per column (mean over subjects) with each subject as a dot."""
+    if not labs or not any(cells.get((lab, c)) for lab in labs for c in columns):
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(max(8, 1.4 * len(labs)), 4.2))
+    width = 0.8 / len(columns)
+    colours = plt.cm.tab10(np.arange(len(columns)))
+    for j, column in enumerate(columns):
+        for i, lab in enumerate(labs):
+            values = list(cells.get((lab, column), {}).values())
+            if not values:
+                continue
+            x = i - 0.4 + width * (j + 0.5)
+            ax.bar(x, np.mean(values), width, color=colours[j], label=column if i == 0 else None)
+            ax.plot([x] * len(values), values, "k.", ms=3, alpha=0.6)
+    ax.set_xticks(range(len(labs)))
+    ax.set_xticklabels(labs, rotation=20, fontsize=8)
+    ax.set_ylabel("RMSE (deg)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles, names, fontsize=7, ncol=2)
+    return _save(fig, path)

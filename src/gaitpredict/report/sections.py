@@ -211,3 +211,6 @@ def _protocol_verdict(block, cells, splits) -> str:
                 "training length may contribute)."
             )
     return verdict
+
+
+from . import crosslab  # noqa: E402, F401  (registers the cross-lab section)

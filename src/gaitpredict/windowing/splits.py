@@ -13,7 +13,7 @@ import numpy as np
 
 from ..data.datasets import Dataset
 from ..data.trial import Trial
-from ..errors import GaitDataError
+from ..errors import GaitDataError, NotApplicableError
 
 
 @dataclass
@@ -44,6 +44,39 @@ def leave_one_subject_out(dataset: Dataset, test_subject: str) -> Split:
             continue
         train.append(t)
     return Split(f"loso-{test_subject}", train, test, dropped, test_subject)
+
+
+def leave_subjects_out(dataset: Dataset, subjects, name: str) -> Split:
+    """Several test subjects at once (one fold of subject folds); like leave-one-subject-out,
+    `unknown` trials only train, and those that may be a test subject are dropped."""
+    missing = [s for s in subjects if s not in dataset.subjects]
+    if missing:
+        raise GaitDataError(f"subject(s) {missing} not in the dataset")
+    test_set = set(subjects)
+    train, test, dropped = [], [], []
+    for t in dataset.trials:
+        if t.subject in test_set:
+            test.append(t)
+        elif any(dataset.may_be(t, s) for s in subjects):
+            dropped.append(t.trial_id)
+        else:
+            train.append(t)
+    return Split(name, train, test, dropped, ",".join(subjects))
+
+
+def subject_folds(dataset: Dataset, k: int | None) -> list[list[str]]:
+    """Known subjects dealt into `k` folds (None: one per subject), lab by lab in sorted
+    order, so every fold holds some of each lab; depends on the names only."""
+    known = sorted(s for s in dataset.subjects if s.split("/")[-1] != "unknown")
+    k = len(known) if k is None else min(k, len(known))
+    if k < 2:
+        raise NotApplicableError(
+            f"subject folds need two or more known subjects; {dataset.name} has {known}"
+        )
+    folds: list[list[str]] = [[] for _ in range(k)]
+    for i, subject in enumerate(known):
+        folds[i % k].append(subject)
+    return folds
 
 
 def leave_one_lab_out(dataset: Dataset, lab: str) -> Split:
@@ -107,11 +140,24 @@ def by_files(dataset: Dataset, train_ids, test_ids) -> Split:
 
 
 def carve_validation(
-    train: list[Trial], fraction: float = 0.15, seed: int = 0
+    train: list[Trial], fraction: float = 0.15, seed: int = 0, min_s: float = 0.0
 ) -> tuple[list[Trial], list[Trial]]:
-    """Whole trials (about `fraction` of the frames) moved from training to validation."""
+    """Whole trials (about `fraction` of the frames) moved from training to validation.
+
+    With a single training trial (a small lab's subject), its last `fraction` of time (at
+    least `min_s`, one window plus horizon) validates instead, its earlier part trains."""
+    if len(train) == 1:
+        t = train[0]
+        val_s = max(fraction * t.duration_s, min_s)
+        if t.duration_s - val_s < min_s:
+            raise GaitDataError(
+                f"too little training data: one trial ({t.trial_id}, {t.duration_s:.2f} s) "
+                f"cannot give both training and validation windows of {min_s:.2f} s"
+            )
+        cut = t.duration_s - val_s
+        return [t.slice_s(0, cut)], [t.slice_s(cut)]
     if len(train) < 2:
-        raise GaitDataError("need at least two training trials to carve a validation set")
+        raise GaitDataError("no training trials left to carve a validation set from")
     order = np.random.default_rng(seed).permutation(len(train))
     total, val_idx, seen = sum(t.n_frames for t in train), set(), 0
     for i in order:

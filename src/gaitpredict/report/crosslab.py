@@ -1,0 +1,112 @@
+"""The cross-lab section: for each lab, models trained without it, with its other subjects,
+and inside it alone, side by side; the subject is the unit (mean over a lab's subjects)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation.stats import compare_by_subject, holm_family
+from .document import Document
+from .sections import describe, register_section
+
+POP = "attn-cnn-lstm"
+COLUMNS = (  # (heading, model label, split, inside the lab alone)
+    ("network, lab left out", POP, "lolo", False),
+    ("network, all labs (subject folds)", POP, "subject-folds", False),
+    ("network, this lab only (LOSO)", POP, "subject-folds", True),
+    ("ridge, this lab only (LOSO)", "ridge", "subject-folds", True),
+    ("ridge, lab left out", "ridge", "lolo", False),
+    ("hold", "hold", "lolo", False),
+    ("const-velocity", "const-velocity", "lolo", False),
+)
+
+
+def per_subject(rows: pd.DataFrame, lab: str, label: str, split: str, in_lab: bool) -> dict:
+    """subject -> RMSE (deg) of this lab's subjects under one column's runs."""
+    sel = rows[(rows.label == label) & (rows.split == split)]
+    if split == "lolo":
+        sel = sel[sel.test_lab == lab]
+    elif in_lab:
+        sel = sel[sel.labs == lab]
+    else:
+        sel = sel[sel.labs.isna()]
+    out = {}
+    for text in sel.per_subject:
+        for subject, value in json.loads(text).items():
+            if subject.split("/")[0] == lab:
+                out.setdefault(subject, []).append(value)
+    return {s: float(np.mean(v)) for s, v in out.items()}
+
+
+def table_for(rows: pd.DataFrame, labs) -> tuple[list[list[str]], dict]:
+    body, cells = [], {}
+    for lab in labs:
+        line = [lab]
+        for heading, label, split, in_lab in COLUMNS:
+            values = per_subject(rows, lab, label, split, in_lab)
+            cells[lab, heading] = values
+            line.append(f"{np.mean(list(values.values())):.2f}" if values else "–")
+        n = max((len(cells[lab, h]) for h, *_ in COLUMNS), default=0)
+        ours, ridge = cells[lab, COLUMNS[0][0]], cells[lab, COLUMNS[3][0]]
+        ratio = (
+            f"{np.mean(list(ours.values())) / np.mean(list(ridge.values())) - 1:+.0%}"
+            if ours and ridge
+            else "–"
+        )
+        body.append(line[:1] + [str(n)] + line[1:] + [ratio])
+    return body, cells
+
+
+@register_section("cross-lab")
+def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
+    from . import figures
+
+    labs = sorted({t for t in rows.test_lab.dropna()}, key=str) if len(rows) else []
+    doc.heading(f"Across labs ({describe(block, 'inputs', 'split')})")
+    doc.text(
+        f"{len(rows)} of {expected} runs finished. Each cell is the mean over the lab's "
+        "subjects of each subject's RMSE (deg). 'Lab left out': trained on every other lab. "
+        "'All labs (subject folds)': one population model per fold of subjects, so each "
+        "subject is predicted by a model that saw the other subjects of its lab but never "
+        "them. 'This lab only': leave-one-subject-out inside the lab. The last column compares "
+        "the lab-left-out network with the lab's own LOSO ridge (the goal: within +25 %)."
+    )
+    header = ["lab", "subjects"] + [h for h, *_ in COLUMNS] + ["left out vs lab ridge"]
+    for inputs in block.inputs:
+        sel = rows[rows.inputs == inputs]
+        body, cells = table_for(sel, labs)
+        doc.text(f"**{inputs} inputs**")
+        doc.table(header, body)
+        doc.text(_pooled_verdict(cells, labs, inputs))
+        fig = figures.cross_lab_bars(
+            cells, labs, [h for h, *_ in COLUMNS], out / "figures" / f"cross_lab_{inputs}.png",
+            f"Right knee RMSE per lab ({inputs} inputs): mean over subjects",
+        )  # fmt: skip
+        if fig:
+            doc.image(fig, f"Cross-lab errors, {inputs} inputs (dots: subjects).")
+
+
+def _pooled_verdict(cells, labs, inputs: str) -> str:
+    """All labs' subjects together: the population network (subject folds) against the
+    network of each subject's own lab (LOSO inside it), paired by subject."""
+    pop, own = COLUMNS[1][0], COLUMNS[2][0]
+    diffs = {}
+    for lab in labs:
+        a, b = cells.get((lab, pop), {}), cells.get((lab, own), {})
+        for s in sorted(set(a) & set(b)):
+            diffs[s] = [a[s] - b[s]]
+    if not diffs:
+        return "Population vs per-lab network: no subject has both yet."
+    (c,) = holm_family([compare_by_subject(diffs)])
+    mean_pop = np.mean([cells[(s.split("/")[0], pop)][s] for s in diffs])
+    mean_own = np.mean([cells[(s.split("/")[0], own)][s] for s in diffs])
+    return (
+        f"Population vs per-lab network over {c.n} subjects ({inputs}): mean RMSE "
+        f"{mean_pop:.2f} vs {mean_own:.2f} deg; median difference {c.median_diff:+.2f} deg "
+        f"(95 % CI {c.ci_low:+.2f} to {c.ci_high:+.2f}); lower for {c.wins} of {c.n}; "
+        f"Wilcoxon p = {c.p_wilcoxon:.3g}."
+    )
