@@ -1,25 +1,24 @@
 """gaitpredict: predict knee and ankle angles 50-200 ms ahead from limb motion."""
 
-__version__ = "0.2.0"
+from importlib import import_module
 
-__all__ = ["Trial", "load_dataset", "read_trial", "load_predictor", "__version__"]
+__version__ = "0.3.0"
+
+# public name -> the module that defines it (imported on first use: `import gaitpredict`
+# stays fast and does not load torch)
+_EXPORTS = {
+    "Trial": "gaitpredict.data.trial",
+    "load_dataset": "gaitpredict.data.datasets",
+    "load_corpus": "gaitpredict.data.corpus",
+    "read_trial": "gaitpredict.data.io",
+    "load_predictor": "gaitpredict.evaluation.predictor",
+    "StreamingPredictor": "gaitpredict.realtime.streaming",
+    "list_pretrained": "gaitpredict.pretrained",
+}
+__all__ = [*_EXPORTS, "__version__"]
 
 
 def __getattr__(name):
-    if name == "Trial":
-        from .data.trial import Trial
-
-        return Trial
-    if name == "load_dataset":
-        from .data.datasets import load_dataset
-
-        return load_dataset
-    if name == "read_trial":
-        from .data.io import read_trial
-
-        return read_trial
-    if name == "load_predictor":
-        from .evaluation.predictor import load_predictor
-
-        return load_predictor
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(name)

@@ -56,10 +56,11 @@ def plot_losses(epochs, train, val, out: Path, title: str = "") -> Path:
 def plot_predictions(
     time_s, truth_deg, series: dict, out: Path, title: str = "", seconds: float = 6.0
 ) -> Path:
-    """Truth and one or more predictions over the first `seconds` of a test trial."""
+    """Truth (None: not known) and one or more predictions over the first `seconds`."""
     n = int(np.searchsorted(time_s, time_s[0] + seconds))
     fig, ax = plt.subplots(figsize=(9, 4))
-    ax.plot(time_s[:n], truth_deg[:n], color="k", lw=2, label="true")
+    if truth_deg is not None:
+        ax.plot(time_s[:n], truth_deg[:n], color="k", lw=2, label="true")
     for k, (name, pred) in enumerate(series.items()):
         ax.plot(time_s[:n], pred[:n], lw=1.2, color=f"C{k}", label=name)
     ax.set_xlabel("time (s)")

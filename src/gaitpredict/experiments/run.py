@@ -89,6 +89,8 @@ def make_split(dataset: Dataset, cfg: RunConfig):
         if not cfg.test_lab:
             raise ConfigError("leave-one-lab-out needs a test lab (--test-lab)")
         return leave_one_lab_out(dataset, cfg.test_lab)
+    if cfg.split == "all":  # a model to ship: every subject trains, nothing is tested
+        return Split("all (no test set)", list(dataset.trials), [])
     if cfg.split == "subjects":
         return leave_subjects_out(dataset, cfg.test_subjects or [], "subjects")
     if cfg.split == "within-subject":
@@ -167,7 +169,8 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
     fit, val = carve_validation(split.train, cfg.train.val_fraction, cfg.train.seed, min_s)
     if cfg.train.mirror:
         fit = fit + [t.mirror() for t in fit]
-    return spec, split, Windows(fit, spec), Windows(val, spec), Windows(split.test, spec)
+    test = Windows(split.test, spec) if split.test else None
+    return spec, split, Windows(fit, spec), Windows(val, spec), test
 
 
 def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
@@ -211,8 +214,12 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
         model.fit(*train_w.all(), *val_w.all())
     train_seconds = time.perf_counter() - start
     val_pred, val_truth = predict_all(model, val_w)
-    pred, truth = predict_all(model, test_w)
-    subjects = [test_w.trials[k].subject for k in test_w.owner]
+    if test_w is not None:
+        pred, truth = predict_all(model, test_w)
+        subjects = [test_w.trials[k].subject for k in test_w.owner]
+        tested = error_table(pred, truth, spec, subjects)
+    else:
+        tested = {"rmse_deg": None, "mae_deg": None, "per_subject": {}}
     metrics = {
         "model": cfg.model,
         "label": cfg.label,
@@ -228,19 +235,20 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
         "rate_hz": spec.rate_hz,
         "n_left_out": len(split.left_out),
         "seed": cfg.train.seed,
-        **error_table(pred, truth, spec, subjects),
+        **tested,
         "val_rmse_deg": error_table(val_pred, val_truth, spec)["rmse_deg"],
         "n_train_windows": len(train_w),
         "n_val_windows": len(val_w),
-        "n_test_windows": len(test_w),
+        "n_test_windows": len(test_w) if test_w is not None else 0,
         "epochs_run": history.epochs_run if history else 0,
         "best_epoch": history.best_epoch if history else 0,
         "interrupted": bool(history and history.interrupted),
         "train_seconds": round(train_seconds, 3),
     }
     save(model, {"metrics": metrics})
-    _write_predictions(out, test_w, pred, truth, spec, cfg.model)
-    _write_attention(out, model, cfg.attention, test_w, spec)
+    if test_w is not None:
+        _write_predictions(out, test_w, pred, truth, spec, cfg.model)
+        _write_attention(out, model, cfg.attention, test_w, spec)
     write_json(out / "metrics.json", metrics)
     return metrics
 

@@ -88,6 +88,13 @@ class StreamingPredictor:
         model, spec, payload = load_checkpoint(path)
         return cls(model, spec, payload["model_name"], backend, onnx_path, **kwargs)
 
+    @classmethod
+    def from_pretrained(cls, name: str, backend: str = "auto", **kwargs):
+        """A shipped model by name (`gaitpredict models` lists them)."""
+        from ..pretrained import pretrained_path
+
+        return cls.from_checkpoint(pretrained_path(name), backend, **kwargs)
+
     @staticmethod
     def _choose(model_name: str, backend: str) -> str:
         if backend == "auto":

@@ -1,0 +1,131 @@
+"""`gaitpredict models` (the shipped pretrained models) and `gaitpredict predict` (a model's
+predictions for recordings, with their errors where the recording holds the target)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    m = sub.add_parser("models", help="list the pretrained models shipped in the package")
+    m.add_argument("--json", action="store_true", help="a JSON list of model cards")
+    m.set_defaults(func=run_models)
+
+    p = sub.add_parser(
+        "predict",
+        help="predictions of a pretrained model or checkpoint for recordings (CSV + plot each)",
+        description="Predict the model's target for every recording (files or folders, any "
+        "supported format and any rate the model accepts). Writes <out>/<name>.csv and .png "
+        "per recording; prints RMSE/MAE where a recording holds the target.",
+    )
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE_OR_DIR")
+    p.add_argument(
+        "--model", required=True, help="a pretrained model's name (gaitpredict models) or a "
+        "checkpoint file",
+    )  # fmt: skip
+    p.add_argument("--out", type=Path, default=None, help="folder for CSVs and plots")
+    p.add_argument("--json", action="store_true", help="print rmse_deg, mae_deg, per_file")
+    p.set_defaults(func=run_predict)
+
+
+def run_models(args) -> int:
+    from ..pretrained import list_pretrained
+
+    cards = list_pretrained()
+    if args.json:
+        print(json.dumps(cards, indent=2))
+        return 0
+    if not cards:
+        print("no pretrained models in this installation (`make pretrained` builds them)")
+        return 0
+    for c in cards:
+        lolo = c.get("cross_lab", {})
+        print(
+            f"{c['name']:<22} {c['target']} {c['horizon_ms']:g} ms ahead from "
+            f"{c['input_set']} ({len(c['inputs'])} channels), {c['rate_hz']:g} Hz "
+            f"(accepts {c['accepted_rates_hz'][0]:g}-{c['accepted_rates_hz'][1]:g} Hz), "
+            f"trained on {len(c['training']['labs'])} labs"
+            + (f"; measured on {len(lolo)} labs left out" if lolo else "")
+        )
+    return 0
+
+
+def run_predict(args) -> int:
+    import numpy as np
+    import torch
+
+    from ..errors import ChannelError
+    from ..evaluation.metrics import mae, rmse
+    from ..evaluation.predictor import load_predictor
+    from ..evaluation.recordings import read_recordings
+
+    predictor = load_predictor(args.model, dtype=torch.float32)
+    trials = read_recordings(args.files)
+    target = predictor.spec.target[0]
+    per_file, pred_all, true_all = [], [], []
+    for trial in trials:
+        try:
+            table = predictor.predict_trial(trial)
+        except ChannelError as exc:
+            raise ChannelError(f"{exc}{_alternatives(trial)}") from None
+        row = {"file": str(trial.source or trial.trial_id), "frames": len(table)}
+        truth_col = f"{target}_true_deg"
+        if truth_col in table:
+            ok = table[f"{target}_pred_deg"].notna() & table[truth_col].notna()
+            p, t = table.loc[ok, f"{target}_pred_deg"], table.loc[ok, truth_col]
+            if ok.any():
+                row |= {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum())}
+                pred_all.append(p.to_numpy())
+                true_all.append(t.to_numpy())
+        if args.out:
+            row["csv"], row["png"] = _write(table, trial, target, predictor, args.out)
+        per_file.append(row)
+    result = {"model": str(args.model), "target": target, "per_file": per_file}
+    if pred_all:
+        p, t = np.concatenate(pred_all), np.concatenate(true_all)
+        result |= {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t)}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for row in per_file:
+        errors = (
+            f"RMSE {row['rmse_deg']:.2f} deg, MAE {row['mae_deg']:.2f} deg"
+            if "rmse_deg" in row
+            else "no truth (the recording lacks the target)"
+        )
+        print(f"{row['file']}: {row['frames']} predictions; {errors}")
+    if "rmse_deg" in result:
+        print(f"all: RMSE {result['rmse_deg']:.2f} deg, MAE {result['mae_deg']:.2f} deg")
+    if args.out:
+        print(f"wrote {len(per_file)} CSV and PNG files to {args.out}/")
+    return 0
+
+
+def _alternatives(trial) -> str:
+    """A hint naming the shipped models whose inputs this recording has."""
+    from ..pretrained import list_pretrained
+
+    fits = [c["name"] for c in list_pretrained() if set(c["inputs"]) <= set(trial.channels)]
+    return f"; shipped models this recording can feed: {', '.join(fits)}" if fits else ""
+
+
+def _write(table, trial, target, predictor, out: Path) -> tuple[str, str]:
+    from ..atomic import replacing
+    from ..plots import plot_predictions
+
+    out.mkdir(parents=True, exist_ok=True)
+    stem = Path(str(trial.source or trial.trial_id)).stem
+    csv_path, png_path = out / f"{stem}.csv", out / f"{stem}.png"
+    with replacing(csv_path) as tmp:
+        table.to_csv(tmp, index=False)
+    truth = table.get(f"{target}_true_deg")
+    plot_predictions(
+        table.target_time_s.to_numpy(),
+        truth.to_numpy() if truth is not None else None,
+        {"prediction": table[f"{target}_pred_deg"].to_numpy()},
+        png_path,
+        f"{target} {predictor.spec.horizon_ms:g} ms ahead, {stem} (at the target time)",
+        seconds=10.0,
+    )
+    return str(csv_path), str(png_path)

@@ -1,0 +1,268 @@
+"""Rebuild the shipped models from the shared data: `make pretrained`, or
+
+    python -m gaitpredict.pretrained.build --data ../shared/data --cross-lab runs/cross-lab
+
+Each recipe (`RECIPES`) trains on every subject of every shared lab (split `all`: validation
+is carved from the training trials; nothing is tested), with the seed and epoch limits of the
+cross-lab grid, whose results (`--cross-lab`, from `gaitpredict reproduce --profile
+cross-lab`) give the card its leave-one-lab-out and leave-one-subject-out figures: they
+measure this very recipe on labs and subjects it did not see. Writes `<name>.pt`,
+`<name>.json` and `<name>.md` into the package folder (or `--out`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import replacing, write_json, write_text
+from ..data.channels import resolve_channels
+from ..data.corpus import load_corpus
+from ..data.labs import LABS
+from ..data.rates import accepted_rates
+from ..experiments.grid import Grid
+from ..experiments.run import RunConfig, run_experiment
+from ..training.trainer import TrainConfig
+from . import RECIPES, _folder
+
+MAX_BYTES = 1_000_000
+NOT_FOR = (
+    "Not a medical device and not validated on patients: every training subject walked "
+    "unimpaired. Not for running, stairs, turning on the spot or sit-to-stand (none in the "
+    "training data). Not for other horizons or joints than the card's. Its inputs are joint "
+    "angles in the catalog's conventions (flexion positive; see the README's channel table), "
+    "not raw IMU or encoder counts."
+)
+
+
+def shared_labs(data_root: Path) -> list[str]:
+    return [n for n, lab in LABS.items() if lab.duplicate_of is None and (data_root / n).is_dir()]
+
+
+def manifest_sha256(folder: Path) -> str:
+    return hashlib.sha256((folder / "MANIFEST.csv").read_bytes()).hexdigest()
+
+
+def cross_lab_figures(results_dir: Path | None, inputs: str, target: str) -> dict:
+    """Per lab: mean over its subjects of RMSE for the recipe's network left out of the lab,
+    tested by subject folds over all labs, and the lab's own LOSO ridge; from the grid."""
+    if results_dir is None or not (results_dir / "results.csv").is_file():
+        return {}
+    import pandas as pd
+
+    from ..report.crosslab import COLUMNS, table_for
+
+    rows = pd.read_csv(results_dir / "results.csv", dtype={"test_subject": str})
+    rows = rows[(rows.inputs == inputs) & (rows.target == target)]
+    labs = sorted(rows.test_lab.dropna().unique())
+    _, cells = table_for(rows, labs)
+    out = {}
+    for lab in labs:
+        entry = {}
+        for heading, *_ in COLUMNS:
+            values = cells.get((lab, heading), {})
+            if values:
+                entry[heading] = {
+                    "mean_rmse_deg": round(float(np.mean(list(values.values()))), 3),
+                    "subjects": len(values),
+                }
+        out[lab] = entry
+    return out
+
+
+def build_one(name: str, data_root: Path, out: Path, work: Path, cross_lab: Path | None) -> dict:
+    recipe = RECIPES[name]
+    grid = Grid.load("cross-lab")
+    labs = shared_labs(data_root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = load_corpus([str(data_root / lab) for lab in labs])
+        cfg = RunConfig(
+            model=recipe["model"],
+            inputs=recipe["inputs"],
+            target=recipe["target"],
+            horizon_ms=recipe["horizon_ms"],
+            window_ms=recipe["window_ms"],
+            rate_hz=recipe["rate_hz"],
+            split="all",
+            test_subject=None,
+            train=TrainConfig(**{**grid.train, "seed": grid.seeds[0]}),
+        )
+        metrics = run_experiment(corpus, cfg, work / name)
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint = out / f"{name}.pt"
+    previous = _predictions(checkpoint, corpus) if checkpoint.is_file() else None
+    with replacing(checkpoint) as tmp:
+        shutil.copyfile(work / name / "model.pt", tmp)
+    size = checkpoint.stat().st_size
+    if size > MAX_BYTES:
+        raise SystemExit(f"{checkpoint}: {size} bytes, over the {MAX_BYTES} limit")
+    rebuild = None
+    if previous is not None:
+        now = _predictions(checkpoint, corpus)
+        rebuild = float(np.nanmax(np.abs(now - previous)))
+    config = json.loads((work / name / "config.json").read_text())
+    lo, hi = accepted_rates(recipe["rate_hz"])
+    card = {
+        "name": name,
+        "model": recipe["model"],
+        "target": recipe["target"],
+        "horizon_ms": recipe["horizon_ms"],
+        "window_ms": recipe["window_ms"],
+        "input_set": recipe["inputs"],
+        "inputs": resolve_channels(recipe["inputs"]),
+        "units": "degrees",
+        "rate_hz": recipe["rate_hz"],
+        "accepted_rates_hz": [lo, hi],
+        "training": {
+            "labs": {
+                lab: {
+                    "manifest_sha256": manifest_sha256(data_root / lab),
+                    "licence": LABS[lab].licence,
+                    "acknowledgement": LABS[lab].acknowledgement,
+                    "caveats": list(LABS[lab].caveats),
+                }
+                for lab in labs
+            },
+            "subjects": len([s for s in corpus.subjects if not s.endswith("/unknown")]),
+            "trials_used": len(corpus.trials) - len(config["left_out"]),
+            "trials_left_out": config["left_out"],
+            "train_windows": metrics["n_train_windows"],
+            "validation_windows": metrics["n_val_windows"],
+            "validation_rmse_deg": round(metrics["val_rmse_deg"], 3),
+            "epochs_run": metrics["epochs_run"],
+            "best_epoch": metrics["best_epoch"],
+            "settings": {k: v for k, v in cfg.train.to_dict().items() if k != "progress"},
+        },
+        "rebuild": "python -m gaitpredict.pretrained.build --data ../shared/data "
+        "--cross-lab runs/cross-lab (make pretrained)",
+        "rebuild_max_abs_diff_deg": rebuild,
+        "cross_lab": cross_lab_figures(cross_lab, recipe["inputs"], recipe["target"]),
+        "not_for": NOT_FOR,
+        "bytes": size,
+    }
+    write_json(out / f"{name}.json", card)
+    write_text(out / f"{name}.md", card_markdown(card))
+    return card
+
+
+def _predictions(checkpoint: Path, corpus) -> np.ndarray:
+    """Predictions on the first usable trial of each lab: to compare two builds."""
+    from ..evaluation.predictor import load_predictor
+
+    predictor = load_predictor(checkpoint)
+    need = set(predictor.channels)
+    seen, parts = set(), []
+    for t in corpus.trials:
+        lab = t.meta.get("lab")
+        if lab not in seen and need <= set(t.channels):
+            seen.add(lab)
+            parts.append(predictor.predict(t)[:, -1])
+    return np.concatenate(parts)
+
+
+def card_markdown(card: dict) -> str:
+    lines = [
+        f"# Model card: {card['name']}",
+        "",
+        f"Predicts **{card['target']}** (degrees, flexion positive) **{card['horizon_ms']:g} ms "
+        f"ahead** from the last {card['window_ms']:g} ms of {len(card['inputs'])} joint angles. "
+        f"Network: {card['model']}. Model rate {card['rate_hz']:g} Hz; recordings and streams "
+        f"at {card['accepted_rates_hz'][0]:g}-{card['accepted_rates_hz'][1]:g} Hz are converted "
+        "to it causally (each model frame uses only frames at or before its time).",
+        "",
+        "## Inputs, in order (degrees)",
+        "",
+        ", ".join(f"`{c}`" for c in card["inputs"]),
+        "",
+        "Signs: flexion, dorsiflexion, abduction and internal rotation positive (the README's "
+        "channel catalog); the readers map CMU, Plug-in Gait/CGM2 C3D and OpenSim files onto it.",
+        "",
+        "## Training data",
+        "",
+        f"{card['training']['subjects']} subjects (plus CMU's unknown walkers), "
+        f"{card['training']['trials_used']} trials, {card['training']['train_windows']} training "
+        f"windows; validation RMSE {card['training']['validation_rmse_deg']} deg (whole trials "
+        f"carved from training); best epoch {card['training']['best_epoch']} of "
+        f"{card['training']['epochs_run']}.",
+        "",
+        "| lab | MANIFEST.csv sha256 | licence | acknowledgement |",
+        "|---|---|---|---|",
+    ]
+    for lab, info in card["training"]["labs"].items():
+        lines.append(
+            f"| {lab} | `{info['manifest_sha256'][:16]}...` | {info['licence']} | "
+            f"{info['acknowledgement']} |"
+        )
+    lines += ["", "## How well it predicts people and labs it has not seen", ""]
+    if card["cross_lab"]:
+        heads = [
+            "network, lab left out",
+            "network, all labs (subject folds)",
+            "ridge, this lab only (LOSO)",
+        ]
+        lines += [
+            "Mean over each lab's subjects of the per-subject RMSE (deg), from "
+            "`gaitpredict reproduce --profile cross-lab --data ../shared/data --out "
+            "runs/cross-lab` (the same recipe, trained without the lab / without the subject):",
+            "",
+            "| lab | " + " | ".join(heads) + " |",
+            "|---|" + "---|" * len(heads),
+        ]
+        for lab, entry in card["cross_lab"].items():
+            cells = [
+                f"{entry[h]['mean_rmse_deg']:.2f} (n={entry[h]['subjects']})" if h in entry else "–"
+                for h in heads
+            ]
+            lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+    else:
+        lines.append("Not measured: build with `--cross-lab` pointing at the cross-lab results.")
+    rebuild = card["rebuild_max_abs_diff_deg"]
+    lines += [
+        "",
+        "## Rebuild",
+        "",
+        f"`{card['rebuild']}`. "
+        + (
+            f"The last rebuild's predictions differed from the previous build's by at most "
+            f"{rebuild:.2g} deg (deterministic training, same seed, same machine)."
+            if rebuild is not None
+            else "Training is deterministic (seeded, deterministic kernels); on another "
+            "machine or library version expect small differences."
+        ),
+        "",
+        "## Not for",
+        "",
+        card["not_for"],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--cross-lab", type=Path, default=Path("runs/cross-lab"))
+    ap.add_argument("--out", type=Path, default=_folder())
+    ap.add_argument("--work", type=Path, default=Path("runs/pretrained"))
+    ap.add_argument("--only", nargs="*", default=list(RECIPES), choices=list(RECIPES))
+    args = ap.parse_args(argv)
+    for name in args.only:
+        card = build_one(name, args.data, args.out, args.work, args.cross_lab)
+        print(
+            f"{name}: {card['bytes']} bytes, validation RMSE "
+            f"{card['training']['validation_rmse_deg']} deg -> {args.out}/{name}.pt",
+            file=sys.stderr,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""The shipped pretrained models: cards, loading by name, `models` and `predict`, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from gaitpredict.cli import main
+from gaitpredict.data.io import read_trial
+from gaitpredict.data.trial import Trial
+from gaitpredict.errors import ChannelError, CheckpointError, RateMismatchError
+from gaitpredict.evaluation.predictor import load_predictor
+from gaitpredict.pretrained import RECIPES, card, list_pretrained
+from gaitpredict.realtime.streaming import StreamingPredictor
+
+from .conftest import FIXTURES, MCGILL_DIR, need
+
+LEGS = "knee-100ms-legs"
+
+
+def test_every_recipe_ships_with_a_card_under_one_megabyte():
+    cards = {c["name"]: c for c in list_pretrained()}
+    assert set(cards) == set(RECIPES)
+    for name, c in cards.items():
+        assert c["bytes"] < 1_000_000
+        assert c["rate_hz"] == RECIPES[name]["rate_hz"] and c["accepted_rates_hz"] == [50, 1000]
+        assert len(c["training"]["labs"]) >= 3
+        assert all(len(v["manifest_sha256"]) == 64 for v in c["training"]["labs"].values())
+        assert c["cross_lab"], f"{name}: the card lacks its leave-one-lab-out figures"
+
+
+def test_models_json_lists_the_required_keys(capsys):
+    assert main(["models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {m["name"] for m in listed} == set(RECIPES)
+    for m in listed:
+        assert {"name", "target", "horizon_ms", "inputs", "rate_hz"} <= set(m)
+
+
+def test_loading_by_name_and_streaming_give_the_same_predictions():
+    trial = read_trial(FIXTURES / "formats" / "ik.mot")  # OpenSim, 60 Hz, 30 frames
+    offline = load_predictor(f"pretrained:{LEGS}")
+    assert offline.spec.rate_hz == 100.0 and offline.channels == tuple(card(LEGS)["inputs"])
+    long = Trial(np.tile(trial.angles_deg, (4, 1)), trial.channels, 60.0, trial_id="x")
+    expected = offline.predict(long)
+    sp = StreamingPredictor.from_pretrained(LEGS, backend="torch", stream_rate_hz=60)
+    x = long.select(list(sp.channels)).angles_deg
+    got = {}
+    for i, frame in enumerate(x):
+        p = sp.push(frame, i / 60.0)
+        if p is not None:
+            got[round(p.time_s * 100)] = p.values_deg[-1]
+    assert got
+    for k, value in got.items():
+        assert value == pytest.approx(expected[k, -1], abs=1e-9)
+
+
+def test_unknown_names_missing_channels_and_rates_are_refused(tmp_path, capsys):
+    with pytest.raises(CheckpointError, match="no pretrained model 'knee-9ms'.*shipped: knee"):
+        load_predictor("pretrained:knee-9ms")
+    predictor = load_predictor(f"pretrained:{LEGS}")
+    trial = read_trial(FIXTURES / "formats" / "ik.mot")
+    with pytest.raises(ChannelError, match=r"missing channel\(s\) \['l_ankle_flex'\]"):
+        predictor.predict(trial.select([c for c in trial.channels if c != "l_ankle_flex"]))
+    slow = Trial(trial.angles_deg, trial.channels, 25.0, trial_id="slow")
+    with pytest.raises(RateMismatchError, match="slow: 25 Hz.*model at 100 Hz accepts 50-1000"):
+        predictor.predict(slow)
+    assert main(["predict", str(FIXTURES / "formats" / "walking.csv"), "--model", "nope"]) == 2
+    assert "not a pretrained model" in capsys.readouterr().err
+
+
+def test_predict_writes_csv_and_plot_and_scores_real_walks(tmp_path, capsys):
+    mcgill = need(MCGILL_DIR)
+    subject = mcgill / "HC030A"
+    out = tmp_path / "pred"
+    assert main(["predict", str(subject), "--model", LEGS, "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {"rmse_deg", "mae_deg", "per_file"} <= set(result) and len(result["per_file"]) == 2
+    table = __import__("pandas").read_csv(out / "HC030A05.csv")
+    assert {"time_s", "target_time_s", "r_knee_flex_pred_deg", "r_knee_flex_true_deg"} <= set(
+        table.columns
+    )
+    assert (out / "HC030A05.png").stat().st_size > 10_000
+    # a known reference: holding the last value 100 ms ahead on the same walks
+    hold = []
+    for f in sorted(subject.rglob("*.c3d")):
+        knee = read_trial(f)["r_knee_flex"]
+        d = knee[10:] - knee[:-10]
+        hold.append(d[np.isfinite(d)])
+    hold_rmse = float(np.sqrt(np.mean(np.concatenate(hold) ** 2)))
+    assert result["rmse_deg"] < 0.6 * hold_rmse
