@@ -3,11 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/data/cmu_walking
+SHARED ?= ../shared/data
 OUT ?= runs/quick
 EXTRAS ?= dev,c3d,onnx,ray,lsl
 CKPT ?= $(firstword $(wildcard $(OUT)/runs/attn-cnn-lstm_*/model.pt))
 
-.PHONY: install run test lint bench bench-keras bench-fuzz bench-latency standard clean
+.PHONY: install run test lint bench bench-keras bench-fuzz bench-latency standard cross-lab pretrained clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,12 @@ bench-latency: install
 
 standard: install
 	$(BIN)/gaitpredict reproduce --profile standard --data $(DATA) --out runs/standard
+
+cross-lab: install
+	$(BIN)/gaitpredict reproduce --profile cross-lab --data $(SHARED) --out runs/cross-lab
+
+pretrained: cross-lab
+	$(BIN)/python -m gaitpredict.pretrained.build --data $(SHARED) --cross-lab runs/cross-lab
 
 clean:
 	rm -rf $(VENV) .venv-keras build src/*.egg-info

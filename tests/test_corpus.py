@@ -92,3 +92,53 @@ def test_train_leaves_out_trials_lacking_an_input_channel(tmp_path, capsys):
     assert {"trial": "mcgill_walking/HC038A/Turn/HC038A27.c3d"}.items() <= config["left_out"][
         0
     ].items()
+
+
+def _two_labs(tmp_path):
+    import shutil
+
+    from .conftest import FIXTURES
+
+    for lab, subjects in {"lab_a": ["S08", "S16"], "lab_b": ["S39"]}.items():
+        for s in subjects:
+            shutil.copytree(FIXTURES / "tiny" / s, tmp_path / "labs" / lab / s)
+    return tmp_path / "labs"
+
+
+def test_a_cross_lab_grid_runs_records_and_reports(tmp_path):
+    import pandas as pd
+
+    from gaitpredict.data.corpus import load_corpus
+    from gaitpredict.evaluation.metrics import rmse
+    from gaitpredict.experiments import Grid, run_grid
+    from gaitpredict.report import write_report
+    from gaitpredict.windowing.windows import Windows, WindowSpec
+
+    root = _two_labs(tmp_path)
+    grid = Grid.from_dict({
+        "datasets": ["lab_a", "lab_b"],
+        "blocks": [{"name": "cross-lab", "models": ["hold", "ridge"], "inputs": ["legs"],
+                    "horizons_ms": [50], "windows_ms": [100],
+                    "splits": ["lolo", "subject-folds"], "folds_k": 2, "in_lab": ["ridge"]}],
+    })  # fmt: skip
+    # 2 models x (2 labs left out + 1 pooled subject-folds run) + ridge inside each lab
+    assert len(grid.expand()) == 8
+    roots = [str(root / "lab_a"), str(root / "lab_b")]
+    run_grid(grid, roots, tmp_path / "out", workers=1, progress=False)
+    rows = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert len(rows) == 8
+    single = rows[rows.labs == "lab_b"]  # one subject: no leave-one-subject-out inside it
+    assert single.not_applicable.str.contains("two or more known subjects").all()
+    # hold with lab_b left out: its per-subject RMSE is plain hold on S39's windows
+    corpus = load_corpus(roots)
+    spec = WindowSpec.create("legs", "r_knee_flex", 100, 50, 120.0)
+    w = Windows(corpus.trials_of("lab_b/S39"), spec)
+    x, y = w.all()
+    knee = spec.inputs.index("r_knee_flex")
+    expected = rmse(x[:, -1, knee].numpy(), y[:, 0].numpy())
+    hold = rows[(rows.label == "hold") & (rows.test_lab == "lab_b")].iloc[0]
+    assert json.loads(hold.per_subject)["lab_b/S39"] == pytest.approx(expected, abs=1e-3)
+    write_report(tmp_path / "out")
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "## Across labs" in report and "| lab_a | 2 |" in report
+    assert (tmp_path / "out" / "figures" / "cross_lab_legs.png").is_file()

@@ -132,3 +132,18 @@ def test_memorise_recalls_its_training_windows_exactly(small):
     xv, _ = val_w.batch(torch.arange(3))
     d = torch.cdist(model._z(xv), model._z(x))
     torch.testing.assert_close(model(xv), y[d.argmin(1)])
+
+
+def test_amplitude_jitter_scales_each_window_about_its_last_frame():
+    from gaitpredict.training.trainer import jitter_amplitude
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 5, 3, dtype=torch.float64)
+    y = torch.randn(64, 2, dtype=torch.float64)  # two horizon steps of target channel 1
+    x2, y2 = jitter_amplitude(x, y, [1], 0.2, g)
+    assert torch.equal(x2[:, -1], x[:, -1])
+    s = (x2[:, 0] - x[:, -1]) / (x[:, 0] - x[:, -1])  # (64, 3): one factor per window
+    assert torch.allclose(s, s[:, :1].expand_as(s))
+    base = x[:, -1, 1:2]
+    assert torch.allclose((y2 - base) / (y - base), s[:, :1].expand(-1, 2))
+    assert 0.8 <= float(s.min()) and float(s.max()) <= 1.2 and float(s.std()) > 0.05

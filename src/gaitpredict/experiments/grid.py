@@ -196,6 +196,7 @@ class Grid:
                                     ).resolved()
 
 
+_NEW_TRAIN_DEFAULTS = {"amplitude_jitter": 0.0}
 _NEW_WHEN_SET = ("test_lab", "rate_hz", "labs", "test_subjects", "folds_k")
 
 
@@ -204,6 +205,9 @@ def run_id(cfg: RunConfig) -> str:
     config (model defaults filled in), less the settings that do not change the result."""
     d = cfg.resolved().to_dict()
     d["train"] = {k: v for k, v in d["train"].items() if k not in _NOT_IDENTITY}
+    for key, default in _NEW_TRAIN_DEFAULTS.items():  # added later: absent when at default
+        if d["train"].get(key) == default:
+            del d["train"][key]
     for key in _NEW_WHEN_SET:  # added later: absent from the ids of runs that leave them unset
         if d[key] is None:
             del d[key]

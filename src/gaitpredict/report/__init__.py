@@ -22,7 +22,7 @@ from ..training.trainer import TrainConfig
 from . import figures
 from .document import Document
 from .sections import describe, render_section
-from .tables import block_rows, evaluate_claims
+from .tables import CLAIMS, block_rows, evaluate_claims
 
 
 def write_report(out) -> list[Path]:
@@ -63,9 +63,13 @@ def _provenance(doc: Document, out: Path, grid: Grid, results: pd.DataFrame) -> 
         [
             "command: " + (" ; ".join(f"`{c}`" for c in commands) or "(not recorded)"),
             f"data: `{meta['data']}`",
-            f"runs: {len(results)} finished of {len(grid.expand())} in the grid "
-            f"({len(grid.folds)} leave-one-subject-out folds {', '.join(grid.folds)}; "
-            f"seeds {grid.seeds[0]}..{grid.seeds[-1]}; training {grid.train})",
+            f"runs: {len(results)} finished of {len(grid.expand())} in the grid ("
+            + (
+                f"{len(grid.datasets)} labs: {', '.join(grid.datasets)}"
+                if grid.datasets
+                else f"{len(grid.folds)} leave-one-subject-out folds {', '.join(grid.folds)}"
+            )
+            + f"; seeds {grid.seeds[0]}..{grid.seeds[-1]}; training {grid.train})",
             _epoch_cap(grid, results),
             f"compute: {compute / 60:.1f} min summed over runs; {wall / 60:.1f} min wall over "
             f"{len(sessions)} invocation(s) "
@@ -108,6 +112,8 @@ def _epoch_cap(grid: Grid, results: pd.DataFrame) -> str:
 
 def _claims(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
     tested = evaluate_claims(grid, results)
+    if not any(grid.block(c.block) for c in CLAIMS):
+        return  # a grid without the paper's blocks (e.g. cross-lab) tests none of its claims
     doc.heading("The paper's claims on our data")
     doc.text(
         "The test subject is the unit of replication: each subject's RMSE difference is "

@@ -28,6 +28,9 @@ class TrainConfig:
     val_fraction: float = 0.15
     norm_sample: int = 20000
     progress: bool = True
+    # augmentation: each training window's motion (inputs and target, relative to the last
+    # observed frame) scaled by a random factor in 1 +- amplitude_jitter; 0 = off
+    amplitude_jitter: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -96,6 +99,7 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None) ->
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     g = torch.Generator().manual_seed(cfg.seed)
     best_loss, best_state, stale = float("inf"), None, 0
+    targets = train_windows.spec.target_in_inputs if cfg.amplitude_jitter else None
     bar = tqdm(range(cfg.max_epochs), desc="epochs", disable=not cfg.progress, leave=False)
     try:
         for epoch in bar:
@@ -104,6 +108,8 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None) ->
             total, scale = torch.zeros((), dtype=torch.float64), _scale(model)
             for i in range(0, len(order), cfg.batch_size):
                 x, y = train_windows.batch(order[i : i + cfg.batch_size])
+                if cfg.amplitude_jitter:
+                    x, y = jitter_amplitude(x, y, targets, cfg.amplitude_jitter, g)
                 loss = (((model(x) - y) / scale) ** 2).mean()
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -136,6 +142,18 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None) ->
     history.seconds = time.perf_counter() - start
     model.eval()
     return history
+
+
+def jitter_amplitude(x, y, targets, amount: float, g) -> tuple:
+    """Scale each window's motion about its last frame by 1 + U(-amount, amount): a walker
+    who moves the same way with larger or smaller joint excursions. Only what the model sees
+    relative to the last frame changes (inputs and the target's change from it)."""
+    s = 1.0 + (torch.rand(len(x), 1, 1, generator=g) * 2 - 1) * amount
+    last = x[:, -1:, :]
+    x = last + s * (x - last)
+    base = last[:, 0, targets].repeat(1, y.shape[1] // len(targets))
+    y = base + s[:, 0] * (y - base)
+    return x, y
 
 
 def _copy(model) -> dict:
