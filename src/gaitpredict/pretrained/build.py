@@ -216,6 +216,7 @@ def card_markdown(card: dict) -> str:
             "network, lab left out",
             "network, all labs (subject folds)",
             "ridge, this lab only (LOSO)",
+            "hold",
         ]
         lines += [
             "Mean over each lab's subjects of the per-subject RMSE (deg), from "

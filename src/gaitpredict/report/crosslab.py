@@ -76,37 +76,53 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
         "the lab-left-out network with the lab's own LOSO ridge (the goal: within +25 %)."
     )
     header = ["lab", "subjects"] + [h for h, *_ in COLUMNS] + ["left out vs lab ridge"]
+    pooled = []
     for inputs in block.inputs:
         sel = rows[rows.inputs == inputs]
         body, cells = table_for(sel, labs)
         doc.text(f"**{inputs} inputs**")
         doc.table(header, body)
-        doc.text(_pooled_verdict(cells, labs, inputs))
+        pooled.append((inputs, *_pooled(cells, labs)))
         fig = figures.cross_lab_bars(
             cells, labs, [h for h, *_ in COLUMNS], out / "figures" / f"cross_lab_{inputs}.png",
             f"Right knee RMSE per lab ({inputs} inputs): mean over subjects",
         )  # fmt: skip
         if fig:
             doc.image(fig, f"Cross-lab errors, {inputs} inputs (dots: subjects).")
+    doc.text(_pooled_verdict(pooled))
 
 
-def _pooled_verdict(cells, labs, inputs: str) -> str:
+def _pooled(cells, labs) -> tuple[dict, float, float]:
     """All labs' subjects together: the population network (subject folds) against the
     network of each subject's own lab (LOSO inside it), paired by subject."""
     pop, own = COLUMNS[1][0], COLUMNS[2][0]
-    diffs = {}
+    diffs, a_all, b_all = {}, [], []
     for lab in labs:
         a, b = cells.get((lab, pop), {}), cells.get((lab, own), {})
         for s in sorted(set(a) & set(b)):
             diffs[s] = [a[s] - b[s]]
-    if not diffs:
-        return "Population vs per-lab network: no subject has both yet."
-    (c,) = holm_family([compare_by_subject(diffs)])
-    mean_pop = np.mean([cells[(s.split("/")[0], pop)][s] for s in diffs])
-    mean_own = np.mean([cells[(s.split("/")[0], own)][s] for s in diffs])
+            a_all.append(a[s])
+            b_all.append(b[s])
     return (
-        f"Population vs per-lab network over {c.n} subjects ({inputs}): mean RMSE "
-        f"{mean_pop:.2f} vs {mean_own:.2f} deg; median difference {c.median_diff:+.2f} deg "
-        f"(95 % CI {c.ci_low:+.2f} to {c.ci_high:+.2f}); lower for {c.wins} of {c.n}; "
-        f"Wilcoxon p = {c.p_wilcoxon:.3g}."
+        diffs,
+        float(np.mean(a_all)) if a_all else np.nan,
+        float(np.mean(b_all)) if b_all else np.nan,
+    )
+
+
+def _pooled_verdict(pooled) -> str:
+    tested = [(inputs, compare_by_subject(d), a, b) for inputs, d, a, b in pooled if d]
+    if not tested:
+        return "Population vs per-lab network: no subject has both yet."
+    corrected = holm_family([t for _, t, _, _ in tested])
+    lines = [
+        f"{inputs}: {c.n} subjects, mean RMSE {a:.2f} vs {b:.2f} deg; median difference "
+        f"{c.median_diff:+.2f} deg (95 % CI {c.ci_low:+.2f} to {c.ci_high:+.2f}); lower for "
+        f"{c.wins} of {c.n}; Wilcoxon p = {c.p_wilcoxon:.3g}, Holm-corrected over the "
+        f"{len(tested)} input sets p = {c.p_holm:.3g}"
+        for (inputs, _, a, b), c in zip(tested, corrected, strict=True)
+    ]
+    return (
+        "Population network (all labs, subject folds) vs a network of the subject's own lab "
+        "(LOSO inside it), paired by subject: " + "; ".join(lines) + "."
     )
