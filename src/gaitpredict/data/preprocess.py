@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
 
 from ..errors import GaitDataError
 from .trial import Trial
@@ -81,6 +80,8 @@ def fill_gaps(
 
 
 def _sos(cutoff_hz: float, rate_hz: float, order: int):
+    from scipy.signal import butter  # scipy.signal takes about 1 s to import: only when used
+
     if not 0 < cutoff_hz < rate_hz / 2:
         raise GaitDataError(
             f"cutoff {cutoff_hz} Hz must lie between 0 and the Nyquist frequency {rate_hz / 2} Hz"
@@ -100,6 +101,8 @@ def lowpass(trial: Trial, cutoff_hz: float = 6.0, order: int = 2) -> Trial:
     The filter starts from the first frame's value (steady state), so there is no start-up
     transient toward zero.
     """
+    from scipy.signal import sosfilt, sosfilt_zi
+
     _check_finite(trial)
     sos = _sos(cutoff_hz, trial.rate_hz, order)
     x = trial.angles_deg
@@ -118,6 +121,8 @@ def lowpass_zero_phase_offline(trial: Trial, cutoff_hz: float = 6.0, order: int 
     Each output frame depends on future frames, so the result is marked 'zero-phase' and
     `gaitpredict.windowing.windows` refuses it as model input.
     """
+    from scipy.signal import sosfiltfilt
+
     _check_finite(trial)
     sos = _sos(cutoff_hz, trial.rate_hz, order)
     out = sosfiltfilt(sos, trial.angles_deg, axis=0)

@@ -7,7 +7,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from ..errors import ChannelError, GaitDataError
 from .channels import CHANNELS, MIRROR_SIGN, mirror_name
@@ -92,6 +91,8 @@ class Trial:
         The filter is zero-phase (it sees neighbouring frames), so resampling is an offline
         step: it is recorded in the provenance like any other processing.
         """
+        from scipy.signal import resample_poly  # slow to import: only when used
+
         if rate_hz == self.rate_hz:
             return self
         ratio = Fraction(rate_hz / self.rate_hz).limit_denominator(1000)

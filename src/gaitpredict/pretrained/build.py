@@ -78,8 +78,9 @@ def cross_lab_figures(results_dir: Path | None, inputs: str, target: str) -> dic
 
 
 def build_one(
-    name: str, data_root: Path, out: Path, work: Path, cross_lab: Path | None, reuse=False
-) -> dict:
+    name: str, data_root: Path, out: Path, work: Path, cross_lab: Path | None, reuse=False,
+    previous_build: Path | None = None,
+) -> dict:  # fmt: skip
     recipe = RECIPES[name]
     grid = Grid.load("cross-lab")
     labs = shared_labs(data_root)
@@ -105,15 +106,23 @@ def build_one(
             metrics = run_experiment(corpus, cfg, work / name)
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = out / f"{name}.pt"
-    previous = _predictions(checkpoint, corpus) if checkpoint.is_file() and not reused else None
+    old_card = _card_of(out / f"{name}.json")
+    same_recipe = old_card is not None and _recipe_of(old_card) == _recipe_of(
+        {**recipe, "training": {"settings": _settings(cfg)}}
+    )
+    previous = None
+    if previous_build is not None:  # an earlier build of this recipe, kept elsewhere
+        previous = _predictions(previous_build, corpus)
+    elif checkpoint.is_file() and same_recipe and not reused:
+        previous = _predictions(checkpoint, corpus)  # a rebuild: how close does it come?
     with replacing(checkpoint) as tmp:
         shutil.copyfile(work / name / "model.pt", tmp)
     size = checkpoint.stat().st_size
     if size > MAX_BYTES:
         raise SystemExit(f"{checkpoint}: {size} bytes, over the {MAX_BYTES} limit")
     rebuild = None
-    if reused and (out / f"{name}.json").is_file():
-        rebuild = json.loads((out / f"{name}.json").read_text())["rebuild_max_abs_diff_deg"]
+    if reused and same_recipe and old_card.get("rebuild_checked"):
+        rebuild = old_card["rebuild_max_abs_diff_deg"]
     if previous is not None:
         now = _predictions(checkpoint, corpus)
         rebuild = float(np.nanmax(np.abs(now - previous)))
@@ -148,11 +157,12 @@ def build_one(
             "validation_rmse_deg": round(metrics["val_rmse_deg"], 3),
             "epochs_run": metrics["epochs_run"],
             "best_epoch": metrics["best_epoch"],
-            "settings": {k: v for k, v in cfg.train.to_dict().items() if k != "progress"},
+            "settings": _settings(cfg),
         },
         "rebuild": "python -m gaitpredict.pretrained.build --data ../shared/data "
         "--cross-lab runs/cross-lab (make pretrained)",
         "rebuild_max_abs_diff_deg": rebuild,
+        "rebuild_checked": rebuild is not None,
         "cross_lab": cross_lab_figures(cross_lab, recipe["inputs"], recipe["target"]),
         "not_for": NOT_FOR,
         "bytes": size,
@@ -160,6 +170,26 @@ def build_one(
     write_json(out / f"{name}.json", card)
     write_text(out / f"{name}.md", card_markdown(card))
     return card
+
+
+def _settings(cfg) -> dict:
+    return {k: v for k, v in cfg.train.to_dict().items() if k not in ("progress", "threads")}
+
+
+def _card_of(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _recipe_of(card: dict) -> tuple:
+    """What must be equal for a new build to count as a rebuild of an old one."""
+    keys = ("model", "inputs", "target", "horizon_ms", "window_ms", "rate_hz")
+    inputs = card.get("input_set", card.get("inputs"))
+    return (
+        tuple(card.get(k) for k in keys[:1])
+        + (inputs,)
+        + tuple(card.get(k) for k in keys[2:])
+        + (json.dumps(card["training"]["settings"], sort_keys=True),)
+    )
 
 
 def _predictions(checkpoint: Path, corpus) -> np.ndarray:
@@ -267,9 +297,16 @@ def main(argv=None) -> int:
         "--reuse", action="store_true", help="keep a finished training in --work; rewrite the "
         "checkpoint and card (e.g. after the cross-lab grid has more results)",
     )  # fmt: skip
+    ap.add_argument(
+        "--previous-build", type=Path, default=None,
+        help="an earlier build's checkpoint of the same recipe (one model with --only): the "
+        "card records how far the two builds' predictions differ",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     for name in args.only:
-        card = build_one(name, args.data, args.out, args.work, args.cross_lab, args.reuse)
+        card = build_one(
+            name, args.data, args.out, args.work, args.cross_lab, args.reuse, args.previous_build
+        )
         print(
             f"{name}: {card['bytes']} bytes, validation RMSE "
             f"{card['training']['validation_rmse_deg']} deg -> {args.out}/{name}.pt",

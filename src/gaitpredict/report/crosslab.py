@@ -80,7 +80,11 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
     for inputs in block.inputs:
         sel = rows[rows.inputs == inputs]
         body, cells = table_for(sel, labs)
-        doc.text(f"**{inputs} inputs**")
+        left = int(sel.n_left_out.max()) if "n_left_out" in sel and len(sel) else 0
+        doc.text(
+            f"**{inputs} inputs** ({left} trial(s) of the corpus left out for lacking one of "
+            "these channels; the run folders' config.json list them)"
+        )
         doc.table(header, body)
         pooled.append((inputs, *_pooled(cells, labs)))
         fig = figures.cross_lab_bars(
