@@ -227,22 +227,11 @@ class StreamingPredictor:
 
     def _time(self, timestamp) -> float | None:
         """The frame's time; fills or resets across gaps; None when the frame is ignored."""
-        last = self._last_t
-        if timestamp is None:
-            t = 0.0 if last is None else last + 1.0 / self.rate_hz
-        else:
-            try:
-                t = float(timestamp)
-            except (TypeError, ValueError):
-                raise StreamError(f"timestamp {timestamp!r} is not a number (seconds)") from None
-            if not math.isfinite(t):
-                return self._ignore(f"non-finite timestamp {timestamp!r}")
-            if last is not None and t < last - self.max_gap_ms / 1000.0:
-                self.clock_restarts += 1
-                self._restart(f"clock restart: timestamp {t:.6f} s after {last:.6f} s")
-                self._last_t = last = None
-            elif last is not None and t <= last:
-                return self._ignore(f"timestamp {t:.6f} s is not after {last:.6f} s")
+        t, last = self._stamp(timestamp, self._last_t, self.rate_hz)
+        if t is None:
+            return None
+        if last is None:
+            self._last_t = None  # a first frame, or a clock restart
         if last is not None and timestamp is not None:
             steps = round((t - last) * self.rate_hz)
             if steps < 1:
@@ -255,6 +244,28 @@ class StreamingPredictor:
                     self._write(self._last_good, held=True)
         self._last_t = t
         return t
+
+    def _stamp(self, timestamp, last: float | None, rate_hz: float):
+        """(t, last): the frame's time (None when the frame is ignored) and the previous
+        frame's time (None after a clock restart or before the first frame). Without a
+        timestamp, frames are `1 / rate_hz` apart."""
+        if timestamp is None:
+            return (0.0 if last is None else last + 1.0 / rate_hz), last
+        try:
+            t = float(timestamp)
+        except (TypeError, ValueError):
+            raise StreamError(f"timestamp {timestamp!r} is not a number (seconds)") from None
+        if not math.isfinite(t):
+            return self._ignore(f"non-finite timestamp {timestamp!r}"), last
+        if last is not None and t < last - self.max_gap_ms / 1000.0:
+            self.clock_restarts += 1
+            if self._converter is not None:
+                self._converter.reset()
+            self._restart(f"clock restart: timestamp {t:.6f} s after {last:.6f} s")
+            return t, None
+        if last is not None and t <= last:
+            return self._ignore(f"timestamp {t:.6f} s is not after {last:.6f} s"), last
+        return t, last
 
     def _hold(self, frames: int, why: str) -> bool:
         """Account for `frames` held frames; reset (and return False) if the gap is too long."""
@@ -321,25 +332,11 @@ class StreamingPredictor:
     def _push_converted(self, timestamp) -> Prediction | None:
         """A frame of a stream at another rate: the model-grid frames it makes due, each
         computed from frames at or before its time, go through the usual path."""
-        last = self._stream_last_t
-        if timestamp is None:
-            t = 0.0 if last is None else last + 1.0 / self.stream_rate_hz
-        else:
-            try:
-                t = float(timestamp)
-            except (TypeError, ValueError):
-                raise StreamError(f"timestamp {timestamp!r} is not a number (seconds)") from None
-            if not math.isfinite(t):
-                return self._ignore(f"non-finite timestamp {timestamp!r}")
-            if last is not None and t < last - self.max_gap_ms / 1000.0:
-                self.clock_restarts += 1
-                self._converter.reset()
-                self._restart(f"clock restart: timestamp {t:.6f} s after {last:.6f} s")
-                last = None
-            elif last is not None and t <= last:
-                return self._ignore(f"timestamp {t:.6f} s is not after {last:.6f} s")
-            if last is not None:
-                self._note_interval(t - last)
+        t, last = self._stamp(timestamp, self._stream_last_t, self.stream_rate_hz)
+        if t is None:
+            return None
+        if last is not None and timestamp is not None:
+            self._note_interval(t - last)
         self._stream_last_t = t
         values = self._frame.astype(np.float64)
         values[~(np.abs(values) <= MAX_ABS_DEG)] = np.nan  # impossible: bridged downstream
