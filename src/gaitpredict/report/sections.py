@@ -170,7 +170,7 @@ def protocol(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path)
         "random windows every window of every subject is shuffled into train and test, so "
         "each test window's neighbours (sharing all but one frame) were trained on; memorise "
         "(1-nearest neighbour of the training windows) can only score well that way. Leave-"
-        "one-lab-out needs several labs' data and is not run here."
+        "one-lab-out needs several labs' data: the cross-lab profile runs it."
     )
     splits = block.all_splits
     header = ["model"] + [PROTOCOL_LABELS.get(s, s) for s in splits] + ["paper (Table I)"]
