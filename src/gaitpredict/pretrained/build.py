@@ -27,7 +27,7 @@ from ..data.channels import resolve_channels
 from ..data.corpus import load_corpus
 from ..data.labs import LABS
 from ..data.rates import accepted_rates
-from ..experiments.grid import Grid
+from ..experiments.grid import Grid, run_id
 from ..experiments.run import RunConfig, run_experiment
 from ..training.trainer import TrainConfig
 from . import RECIPES, _folder
@@ -60,7 +60,8 @@ def cross_lab_figures(results_dir: Path | None, inputs: str, target: str) -> dic
     from ..report.crosslab import COLUMNS, table_for
 
     rows = pd.read_csv(results_dir / "results.csv", dtype={"test_subject": str})
-    rows = rows[(rows.inputs == inputs) & (rows.target == target)]
+    current = {run_id(c) for c in Grid.load("cross-lab").expand()}  # not older grid versions
+    rows = rows[rows.run_id.isin(current) & (rows.inputs == inputs) & (rows.target == target)]
     labs = sorted(rows.test_lab.dropna().unique())
     _, cells = table_for(rows, labs)
     out = {}
