@@ -68,7 +68,3 @@ def resolve_subject(dataset: Dataset, subject: str) -> str:
     if len(matches) > 1:
         raise ConfigError(f"subject {subject!r} is in several labs: {matches}; name one")
     return subject  # the split refuses it, listing the subjects
-
-
-def lab_of_trial(trial, dataset: Dataset) -> str:
-    return trial.meta.get("lab", dataset.name)
