@@ -11,10 +11,26 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import GaitDataError
+from ..errors import GaitDataError, LeakageError
 from .trial import Trial
 
 ZERO_PHASE = "zero-phase"
+
+
+def refuse_look_ahead(trial: Trial) -> None:
+    """A model input must not see the future: refuse zero-phase filtered and
+    `Trial.resample`d (polyphase) trials, saying what to do instead."""
+    if ZERO_PHASE in trial.provenance:
+        raise LeakageError(
+            f"{trial.trial_id}: zero-phase filtered data sees the future "
+            "and cannot be a model input; use the causal lowpass()"
+        )
+    if any(p.startswith("resample-") for p in trial.provenance):
+        raise LeakageError(
+            f"{trial.trial_id}: resampled with a filter that sees the future "
+            "(Trial.resample); give the recording at its own rate: the model converts it "
+            "to its rate causally"
+        )
 
 
 def find_gaps(trial: Trial, zeros_are_missing: bool = False, min_zero_run: int = 2) -> list:

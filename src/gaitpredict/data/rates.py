@@ -52,29 +52,41 @@ def grid_times(n_frames: int, rate_in_hz: float, rate_out_hz: float) -> np.ndarr
     return np.arange(int(math.floor(last_s * rate_out_hz + 1e-9)) + 1) / rate_out_hz
 
 
+def _grid_positions(n_frames: int, rate_in_hz: float, rate_out_hz: float):
+    """For each grid time: the index of the newest recorded frame at or before it, and how
+    far past that frame it lies (in input frames, 0 on an exact hit)."""
+    pos = grid_times(n_frames, rate_in_hz, rate_out_hz) * rate_in_hz
+    i = np.floor(pos + 1e-9).astype(np.int64)
+    frac = np.clip(pos - i, 0.0, 1.0)[:, None]
+    frac[frac < 1e-9] = 0.0
+    return i, frac
+
+
 def causal(angles: np.ndarray, rate_in_hz: float, rate_out_hz: float) -> np.ndarray:
     """(frames, channels) at `rate_in_hz` -> the model grid at `rate_out_hz`, causally.
 
     NaN in either frame used gives NaN (a gap stays a gap)."""
     x = np.asarray(angles, dtype=np.float64)
-    pos = grid_times(x.shape[0], rate_in_hz, rate_out_hz) * rate_in_hz  # in input frames
-    i = np.floor(pos + 1e-9).astype(np.int64)
-    frac = np.clip(pos - i, 0.0, None)[:, None]
-    frac[np.abs(frac) < 1e-9] = 0.0
-    prev = x[np.maximum(i - 1, 0)]
-    slope = np.where(frac > 0, x[i] - prev, 0.0)  # exact hits need no slope (nor x[i-1])
+    i, frac = _grid_positions(x.shape[0], rate_in_hz, rate_out_hz)
+    slope = np.where(frac > 0, x[i] - x[np.maximum(i - 1, 0)], 0.0)  # exact hits: no slope
     return x[i] + frac * slope
 
 
 def exact(angles: np.ndarray, rate_in_hz: float, rate_out_hz: float) -> np.ndarray:
     """Linear interpolation between the frames around each grid time: for targets only."""
     x = np.asarray(angles, dtype=np.float64)
-    pos = grid_times(x.shape[0], rate_in_hz, rate_out_hz) * rate_in_hz
-    i = np.minimum(np.floor(pos + 1e-9).astype(np.int64), x.shape[0] - 1)
+    i, frac = _grid_positions(x.shape[0], rate_in_hz, rate_out_hz)
     j = np.minimum(i + 1, x.shape[0] - 1)
-    frac = np.clip(pos - i, 0.0, 1.0)[:, None]
-    frac[frac < 1e-9] = 0.0
     return x[i] + frac * np.where(frac > 0, x[j] - x[i], 0.0)
+
+
+def to_model_rate(angles: np.ndarray, rate_hz: float, model_rate_hz: float, what: str):
+    """Model inputs recorded at `rate_hz`, on the model's grid: as they are at the model's
+    rate, converted causally within `accepted_rates`, refused (naming `what`) outside."""
+    if same_rate(rate_hz, model_rate_hz):
+        return angles
+    check_accepted(rate_hz, model_rate_hz, what)
+    return causal(angles, rate_hz, model_rate_hz)
 
 
 class CausalConverter:
@@ -116,10 +128,10 @@ class CausalConverter:
 
     def _carry(self, tk: float) -> np.ndarray:
         dt = tk - self._t_last
-        if dt > self.max_dt or self._prev is None:
-            if self._prev is None and dt <= self.max_dt:
-                return self._last.copy()
+        if dt > self.max_dt:
             return np.full_like(self._last, np.nan)
+        if self._prev is None:
+            return self._last.copy()
         step = self._t_last - self._t_prev
         if step > self.max_dt:
             return np.full_like(self._last, np.nan)

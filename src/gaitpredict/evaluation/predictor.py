@@ -9,8 +9,9 @@ import pandas as pd
 import torch
 
 from ..data import rates
+from ..data.preprocess import refuse_look_ahead
 from ..data.trial import Trial
-from ..errors import ChannelError, GaitDataError, LeakageError
+from ..errors import ChannelError, GaitDataError
 from ..training.checkpoint import load_checkpoint
 
 
@@ -77,32 +78,23 @@ class Predictor:
 
     def _angles(self, data, rate_hz) -> np.ndarray:
         if isinstance(data, Trial):
-            if any(p.startswith("resample-") for p in data.provenance):
-                raise LeakageError(
-                    f"{data.trial_id}: resampled with a filter that sees the future; give "
-                    "the recording at its own rate (the model converts it causally)"
-                )
+            refuse_look_ahead(data)
             missing = [c for c in self.channels if c not in data.channels]
             if missing:
                 raise ChannelError(
                     f"{data.source or data.trial_id}: missing channel(s) {missing} that the "
                     f"model needs (it takes {', '.join(self.channels)})"
                 )
-            return self._on_grid(data.select(self.channels).angles_deg, data.rate_hz, data)
-        angles = np.asarray(data, dtype=np.float64)
-        if angles.ndim != 2 or angles.shape[1] != len(self.channels):
-            raise ChannelError(
-                f"expected (frames, {len(self.channels)}) in the order "
-                f"{list(self.channels)}, got shape {angles.shape}"
-            )
-        return self._on_grid(angles, rate_hz or self.spec.rate_hz, "data")
-
-    def _on_grid(self, angles: np.ndarray, rate_hz: float, what) -> np.ndarray:
-        if rates.same_rate(rate_hz, self.spec.rate_hz):
-            return angles
-        name = getattr(what, "source", None) or getattr(what, "trial_id", None) or str(what)
-        rates.check_accepted(rate_hz, self.spec.rate_hz, str(name))
-        return rates.causal(angles, rate_hz, self.spec.rate_hz)
+            angles, rate_hz = data.select(self.channels).angles_deg, data.rate_hz
+            name = str(data.source or data.trial_id)
+        else:
+            angles, name = np.asarray(data, dtype=np.float64), "data"
+            if angles.ndim != 2 or angles.shape[1] != len(self.channels):
+                raise ChannelError(
+                    f"expected (frames, {len(self.channels)}) in the order "
+                    f"{list(self.channels)}, got shape {angles.shape}"
+                )
+        return rates.to_model_rate(angles, rate_hz or self.spec.rate_hz, self.spec.rate_hz, name)
 
 
 def load_predictor(path, dtype=torch.float64) -> Predictor:

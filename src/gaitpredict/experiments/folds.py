@@ -17,17 +17,13 @@ from pathlib import Path
 from ..atomic import write_json
 from ..data.datasets import Dataset
 from ..windowing.splits import subject_folds
-from ..windowing.windows import WindowSpec
-from .run import RunConfig, only_labs, run_experiment, usable_trials
+from .run import RunConfig, needed_channels, only_labs, run_experiment, usable_trials
 
 
 def run_subject_folds(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     out = Path(out_dir)
     cfg = cfg.resolved()
-    spec = WindowSpec.create(
-        cfg.inputs, cfg.target, cfg.window_ms, cfg.horizon_ms, 1.0, cfg.multi_horizon
-    )
-    data, left_out = usable_trials(only_labs(dataset, cfg.labs), spec)
+    data, left_out = usable_trials(only_labs(dataset, cfg.labs), needed_channels(cfg))
     folds = subject_folds(data, cfg.folds_k)
     per_subject, parts = {}, []
     for k, subjects in enumerate(folds, start=1):

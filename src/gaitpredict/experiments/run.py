@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from ..atomic import write_json
+from ..data.channels import resolve_channels
 from ..data.corpus import resolve_subject
 from ..data.datasets import Dataset
 from ..errors import ConfigError
@@ -133,10 +134,13 @@ def only_labs(dataset: Dataset, labs) -> Dataset:
     return replace(dataset, trials=[t for t in dataset.trials if t.meta.get("lab") in labs])
 
 
-def usable_trials(dataset: Dataset, spec: WindowSpec) -> tuple[Dataset, list]:
-    """The trials holding every channel the spec needs; the others are left out with a
+def needed_channels(cfg: RunConfig) -> list[str]:
+    return list(dict.fromkeys(resolve_channels(cfg.inputs) + resolve_channels(cfg.target)))
+
+
+def usable_trials(dataset: Dataset, needed) -> tuple[Dataset, list]:
+    """The trials holding every channel in `needed`; the others are left out with a
     warning that lists them."""
-    needed = list(dict.fromkeys(spec.inputs + spec.target))
     kept, left_out = dataset.with_channels(needed)
     if left_out:
         listed = "; ".join(f"{tid} (lacks {', '.join(m)})" for tid, m in left_out[:10])
@@ -158,7 +162,7 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
         cfg.multi_horizon,
     )
     dataset = only_labs(dataset, cfg.labs)
-    dataset, left_out = usable_trials(dataset, spec)
+    dataset, left_out = usable_trials(dataset, needed_channels(cfg))
     if cfg.split == "random-windows":
         spec, split, *sets = random_windows(dataset, spec, cfg)
         split.left_out = left_out

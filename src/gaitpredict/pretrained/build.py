@@ -174,7 +174,12 @@ def build_one(
 
 
 def _settings(cfg) -> dict:
-    return {k: v for k, v in cfg.train.to_dict().items() if k not in ("progress", "threads")}
+    return _comparable(cfg.train.to_dict())
+
+
+def _comparable(settings: dict) -> dict:
+    """Training settings less those that do not change the weights."""
+    return {k: v for k, v in settings.items() if k not in ("progress", "threads")}
 
 
 def _card_of(path: Path) -> dict | None:
@@ -182,14 +187,16 @@ def _card_of(path: Path) -> dict | None:
 
 
 def _recipe_of(card: dict) -> tuple:
-    """What must be equal for a new build to count as a rebuild of an old one."""
-    keys = ("model", "inputs", "target", "horizon_ms", "window_ms", "rate_hz")
-    inputs = card.get("input_set", card.get("inputs"))
+    """What must be equal for a new build to count as a rebuild of an old one (a card, or a
+    recipe with its training settings)."""
     return (
-        tuple(card.get(k) for k in keys[:1])
-        + (inputs,)
-        + tuple(card.get(k) for k in keys[2:])
-        + (json.dumps(card["training"]["settings"], sort_keys=True),)
+        card.get("model"),
+        card.get("input_set", card.get("inputs")),
+        card.get("target"),
+        card.get("horizon_ms"),
+        card.get("window_ms"),
+        card.get("rate_hz"),
+        json.dumps(_comparable(card["training"]["settings"]), sort_keys=True),
     )
 
 

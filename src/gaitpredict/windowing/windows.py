@@ -17,9 +17,9 @@ import torch
 
 from ..data import rates
 from ..data.channels import resolve_channels
-from ..data.preprocess import ZERO_PHASE, fill_gaps
+from ..data.preprocess import fill_gaps, refuse_look_ahead
 from ..data.trial import Trial
-from ..errors import ConfigError, GaitDataError, LeakageError
+from ..errors import ConfigError, GaitDataError
 
 
 def _on_model_grid(piece: Trial, spec) -> tuple[np.ndarray, np.ndarray]:
@@ -90,17 +90,7 @@ class Windows:
         self.spec = spec
         pieces = []
         for trial in trials:
-            if ZERO_PHASE in trial.provenance:
-                raise LeakageError(
-                    f"{trial.trial_id}: zero-phase filtered data sees the future "
-                    "and cannot be a model input; use the causal lowpass()"
-                )
-            if any(p.startswith("resample-") for p in trial.provenance):
-                raise LeakageError(
-                    f"{trial.trial_id}: resampled with a filter that sees the future "
-                    "(Trial.resample); give the recording at its own rate: windows convert it "
-                    "to the model's rate causally"
-                )
+            refuse_look_ahead(trial)
             if not rates.same_rate(trial.rate_hz, spec.rate_hz):
                 rates.check_accepted(
                     trial.rate_hz, spec.rate_hz, str(trial.source or trial.trial_id)
