@@ -72,3 +72,23 @@ def plot_predictions(
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return Path(out)
+
+
+def plot_segments(segments: list[dict], out: Path, title: str = "") -> Path:
+    """RMSE per segment of walking time, adapted against unadapted when both are given."""
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    mid = [(s["start_s"] + s["end_s"]) / 2 for s in segments]
+    ax.plot(mid, [s["rmse_deg"] for s in segments], "o-", color="C0", label="adapted online")
+    if segments and "rmse_deg_unadapted" in segments[0]:
+        ax.plot(mid, [s["rmse_deg_unadapted"] for s in segments], "s--", color="C1",
+                label="unadapted")  # fmt: skip
+    ax.set_xlabel("walking time (s), segment centres")
+    ax.set_ylabel("RMSE (deg)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return Path(out)

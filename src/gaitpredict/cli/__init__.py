@@ -10,11 +10,11 @@ from ..errors import GaitPredictError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import data, evaluate, predict, realtime, reproduce, train
+    from . import adapt, data, evaluate, predict, realtime, reproduce, train
 
     parser = argparse.ArgumentParser(prog="gaitpredict", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data, train, evaluate, predict, reproduce, realtime):
+    for module in (data, train, evaluate, predict, adapt, reproduce, realtime):
         module.add_parser(sub)
     return parser
 

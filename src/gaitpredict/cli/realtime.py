@@ -22,11 +22,20 @@ def add_parser(sub) -> None:
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=run_bench)
 
-    s = sub.add_parser("stream", help="stream predictions from a replayed file or LSL")
-    s.add_argument("checkpoint", type=Path)
+    s = sub.add_parser("stream", help="stream predictions from replayed files or LSL")
+    s.add_argument("checkpoint", help="a checkpoint file or a shipped model's name")
     src = s.add_mutually_exclusive_group(required=True)
-    src.add_argument("--replay", type=Path, help="a recording to feed frame by frame")
+    src.add_argument("--replay", type=Path, nargs="+", metavar="FILE",
+                     help="recordings of one wearer, fed frame by frame in this order")  # fmt: skip
     src.add_argument("--lsl-in", help="the name of an LSL stream of joint angles")
+    s.add_argument("--adapt", action="store_true",
+                   help="learn the wearer online from the truth seen horizon ms later")  # fmt: skip
+    s.add_argument("--load-adaptation", type=Path, default=None,
+                   help="start from an adaptation saved by an earlier session")  # fmt: skip
+    s.add_argument("--save-adaptation", type=Path, default=None,
+                   help="save what was learned about the wearer (JSON) at the end")  # fmt: skip
+    s.add_argument("--segment-s", type=float, default=10.0,
+                   help="replay: RMSE per segment of this much walking time")  # fmt: skip
     s.add_argument("--realtime", action="store_true", help="replay at the recording's rate")
     s.add_argument("--lsl-out", help="LSL stream name for predictions (default IN-prediction)")
     s.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
@@ -35,6 +44,7 @@ def add_parser(sub) -> None:
     s.add_argument("--max-samples", type=int, default=None, help="LSL: stop after N frames")
     s.add_argument("--idle-timeout-s", type=float, default=5.0, help="LSL: stop when quiet")
     s.add_argument("--out", type=Path, default=Path("runs/stream"), help="replay outputs")
+    s.add_argument("--json", action="store_true", help="print only the JSON summary")
     s.set_defaults(func=run_stream)
 
     p = sub.add_parser("publish", help="send a recording as an LSL stream (for testing)")
@@ -90,34 +100,65 @@ def run_bench(args) -> int:
 def run_stream(args) -> int:
     import torch
 
+    from ..errors import ConfigError
+    from ..pretrained import resolve_model
     from ..realtime import StreamingPredictor
 
     torch.set_num_threads(1)
+    adapt = args.adapt or args.load_adaptation is not None
+    if args.save_adaptation is not None and not adapt:
+        raise ConfigError("--save-adaptation needs --adapt: there is nothing learned to save")
     sp = StreamingPredictor.from_checkpoint(
-        args.checkpoint, backend=args.backend, onnx_path=args.onnx, max_gap_ms=args.max_gap_ms
-    )
+        resolve_model(args.checkpoint), backend=args.backend, onnx_path=args.onnx,
+        max_gap_ms=args.max_gap_ms, adapt=adapt,
+    )  # fmt: skip
+    if args.load_adaptation is not None:
+        sp.load_adaptation(args.load_adaptation)
     if args.lsl_in:
         from ..realtime.lsl import stream_lsl
 
         out_name = args.lsl_out or f"{args.lsl_in}-prediction"
         counts = stream_lsl(sp, args.lsl_in, out_name, args.max_samples, args.idle_timeout_s)
+        _save_adaptation(sp, args)
         print(json.dumps({"published_to": out_name, "backend": sp.backend.name, **counts}))
         return 0
     from ..data.io import read_trial
-    from ..realtime.replay import replay, score, write_outputs
+    from ..realtime.replay import replay_many, score, summary, write_outputs
 
-    trial = read_trial(args.replay)
-    table = replay(sp, trial, realtime=args.realtime)
-    scores = score(table, sp.spec.target)
-    paths = write_outputs(
-        table, sp.spec.target, args.out,
-        f"{trial.trial_id}: streamed {sp.spec.horizon_ms:g} ms ahead ({sp.backend.name})",
-    )  # fmt: skip
-    print(json.dumps({"backend": sp.backend.name, "predictions": len(table),
-                      "bridged": int(table.bridged.sum()) if len(table) else 0,
-                      "resets": sp.resets, **scores}, indent=2))  # fmt: skip
-    print("wrote " + ", ".join(str(p) for p in paths))
+    trials = [read_trial(path) for path in args.replay]
+    table = replay_many(sp, trials, realtime=args.realtime)
+    result = {"backend": sp.backend.name, "recordings": [str(p) for p in args.replay],
+              "adapt": adapt, "predictions": len(table),
+              "bridged": int(table.bridged.sum()) if len(table) else 0,
+              "resets": sp.resets}  # fmt: skip
+    if len(table):
+        result.update(summary(table, sp.spec.target, args.segment_s))
+        result.update(score(table, sp.spec.target))  # per target channel
+    if sp.adapter is not None:
+        result["adaptation"] = {"updates": sp.adapter.updates, "gated": sp.adapter.gated,
+                                "active_at_end": sp.adapter.active}  # fmt: skip
+    saved = _save_adaptation(sp, args)
+    if saved:
+        result["adaptation"]["saved_to"] = str(saved)
+    paths = []
+    if len(table):
+        title = (f"{trials[0].trial_id}{' ...' if len(trials) > 1 else ''}: streamed "
+                 f"{sp.spec.horizon_ms:g} ms ahead ({sp.backend.name})")  # fmt: skip
+        paths = write_outputs(table, sp.spec.target, args.out, title)
+        if adapt and result["segments"]:
+            from ..plots import plot_segments
+
+            paths.append(plot_segments(result["segments"], args.out / "stream_segments.png",
+                                       f"{title}, RMSE per {args.segment_s:g} s"))  # fmt: skip
+    result["outputs"] = [str(p) for p in paths]
+    print(json.dumps(result, indent=None if args.json else 2))
     return 0
+
+
+def _save_adaptation(sp, args):
+    if args.save_adaptation is None:
+        return None
+    return sp.save_adaptation(args.save_adaptation)
 
 
 def run_publish(args) -> int:

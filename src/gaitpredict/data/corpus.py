@@ -23,11 +23,12 @@ def lab_name(dataset: Dataset) -> str:
     return CMU_FOLDER if dataset.name == CMU_NAME else dataset.name
 
 
-def load_corpus(sources, **options) -> Dataset:
+def load_corpus(sources, labelled: bool = False, **options) -> Dataset:
     """One dataset from several (folders or 'cmu-walking'). With one source it is that
-    dataset, subjects unprefixed; with more, subjects and trial ids get a `lab/` prefix."""
+    dataset, subjects unprefixed (unless `labelled`); with more, subjects and trial ids get
+    a `lab/` prefix."""
     sources = list(sources) or [CMU_NAME]
-    if len(sources) == 1:
+    if len(sources) == 1 and not labelled:
         return load_dataset(sources[0], **options)
     parts = [load_dataset(s, **options) for s in sources]
     labs = [lab_name(d) for d in parts]

@@ -1,8 +1,8 @@
 """Inference backends for one window at a time, on buffers allocated once.
 
 Both read the same preallocated input array (1, window_frames, channels) and write a
-preallocated output; onnxruntime binds them once (IOBinding), so a push hands no new
-arrays to the runtime.
+preallocated output (and, for online adaptation, the network's last hidden features);
+onnxruntime binds them once (IOBinding), so a push hands no new arrays to the runtime.
 """
 
 from __future__ import annotations
@@ -10,31 +10,48 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..adaptation.features import FEATURES, WithFeatures
+from ..errors import ExportError
 from . import export
 
 
 class TorchBackend:
     name = "torch"
 
-    def __init__(self, model, x: np.ndarray, out: np.ndarray):
-        self.model, self.out = model, out
+    def __init__(self, model, x: np.ndarray, out: np.ndarray, features: np.ndarray | None = None):
+        self.out, self.features = out, features
+        self.model = model if features is None else WithFeatures(model)
         self.x = torch.from_numpy(x)  # shares memory with x
 
     def run(self) -> None:
         with torch.inference_mode():
-            self.out[:] = self.model(self.x)[0].numpy()
+            if self.features is None:
+                self.out[:] = self.model(self.x)[0].numpy()
+            else:
+                y, f = self.model(self.x)
+                self.out[:] = y[0].numpy()
+                self.features[:] = f[0].numpy()
 
 
 class OnnxBackend:
     name = "onnx"
 
-    def __init__(self, sess, x: np.ndarray, out: np.ndarray):
+    def __init__(self, sess, x: np.ndarray, out: np.ndarray, features: np.ndarray | None = None,
+                 source: str = "the ONNX model"):  # fmt: skip
         ort = export.require_onnxruntime()
-        self.sess, self.out = sess, out
+        self.sess, self.out, self.features = sess, out, features
         self._y = out.reshape(1, -1)  # a view: onnxruntime writes straight into `out`
         self.binding = sess.io_binding()
         self.binding.bind_ortvalue_input(export.INPUT, ort.OrtValue.ortvalue_from_numpy(x))
         self.binding.bind_ortvalue_output(export.OUTPUT, ort.OrtValue.ortvalue_from_numpy(self._y))
+        if features is not None:
+            if FEATURES not in {o.name for o in sess.get_outputs()}:
+                raise ExportError(
+                    f"{source}: has no '{FEATURES}' output, which online adaptation needs; "
+                    "export it again with this version (`gaitpredict export`)"
+                )
+            view = features.reshape(1, -1)
+            self.binding.bind_ortvalue_output(FEATURES, ort.OrtValue.ortvalue_from_numpy(view))
 
     def run(self) -> None:
         self.sess.run_with_iobinding(self.binding)

@@ -1,7 +1,9 @@
 """ONNX export of a network checkpoint (normalisation included) and its parity check.
 
 The graph maps a raw window (batch, window_frames, channels) in degrees to predictions
-(batch, outputs) in degrees, with a dynamic batch dimension. The window spec and model name
+(batch, outputs) in degrees, with a dynamic batch dimension. A second output, `features`
+(batch, hidden), is what the network's last linear layer reads: online adaptation
+(`adaptation.online`) learns its correction on it. The window spec and model name
 travel in the file's metadata, so a predictor can check an .onnx file against its checkpoint.
 """
 
@@ -15,6 +17,7 @@ import warnings
 import numpy as np
 import torch
 
+from ..adaptation.features import FEATURES, WithFeatures
 from ..atomic import write_bytes
 from ..errors import ExportError, MissingExtraError
 from ..models import list_models, model_info
@@ -47,16 +50,16 @@ def export_bytes(model, spec, model_name: str, example_batch: int = 4) -> bytes:
         )
     example = torch.zeros(max(example_batch, 2), spec.window_frames, len(spec.inputs))
     buffer = io.BytesIO()
-    model.eval()
+    graph = WithFeatures(copy.deepcopy(model).eval())
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation/trace notes
         torch.onnx.export(
-            model,
+            graph,
             (example,),
             buffer,
             input_names=[INPUT],
-            output_names=[OUTPUT],
-            dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}},
+            output_names=[OUTPUT, FEATURES],
+            dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}, FEATURES: {0: "batch"}},
             opset_version=17,
             dynamo=False,
         )

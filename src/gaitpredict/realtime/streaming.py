@@ -5,11 +5,17 @@ Bounded state: a ring buffer of two windows (each frame written twice, so the cu
 window is always one contiguous slice) and buffers allocated once. Late or missing frames
 and non-finite values are bridged by holding the last good value for up to `max_gap_ms`
 (flagged `bridged`); a longer gap resets the predictor, which then warms up again.
+
+With `adapt=True` the predictor also learns its wearer while streaming
+(`adaptation.online`): each prediction is checked against the truth `horizon_ms` later and
+corrects the predictions after it. A gap or `reset()` keeps what was learned;
+`forget_adaptation()` drops it; `save_adaptation`/`load_adaptation` carry it between sessions.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import math
 from collections.abc import Mapping
@@ -17,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..adaptation.features import n_features
+from ..adaptation.online import AdaptConfig, OnlineAdapter
 from ..data import rates
 from ..data.channels import CHANNELS
 from ..data.plausibility import MAX_ABS_DEG
@@ -42,6 +50,7 @@ class Prediction:
     time_s: float  # time of the newest frame used
     target_time_s: float  # the time the (last) prediction is for: time_s + horizon
     bridged: bool  # the window holds frames held across a gap or non-finite values
+    unadapted_deg: np.ndarray | None = None  # with adapt: the population model's prediction
 
 
 class StreamingPredictor:
@@ -49,7 +58,7 @@ class StreamingPredictor:
 
     def __init__(self, model, spec, model_name: str, backend: str = "auto", onnx_source=None,
                  max_gap_ms: float = 50.0, stream_rate_hz: float | None = None,
-                 rate_tolerance: float = 0.05):  # fmt: skip
+                 rate_tolerance: float = 0.05, adapt: bool | AdaptConfig = False):  # fmt: skip
         self.spec, self.model_name = spec, model_name
         self.channels = tuple(spec.inputs)
         self.rate_hz = float(spec.rate_hz)
@@ -71,6 +80,9 @@ class StreamingPredictor:
         self._frame = np.zeros(c, dtype=dtype)
         self._last_good = np.zeros(c, dtype=dtype)
         self._index = {ch: k for k, ch in enumerate(self.channels)}
+        self.adapter = self._adapter(model, adapt)
+        self._features = np.zeros(self.adapter.d - 1, dtype=dtype) if self.adapter else None
+        self._adapted = np.zeros(spec.n_outputs, dtype=np.float64)
         self._known_keys: frozenset | None = None
         self._intervals = np.zeros(RATE_CHECK_INTERVALS)
         self._n_intervals = 0
@@ -108,14 +120,55 @@ class StreamingPredictor:
         return backend
 
     def _backend(self, model, backend: str, onnx_source):
+        f = self._features
         if backend == "torch":
-            return TorchBackend(copy.deepcopy(model).double(), self._x, self._out)
+            return TorchBackend(copy.deepcopy(model).double(), self._x, self._out, f)
         if onnx_source is None:
             sess = export.session(export.export_bytes(model, self.spec, self.model_name))
         else:
             sess = export.session(onnx_source)
             export.check_matches(sess, self.spec, str(onnx_source))
-        return OnnxBackend(sess, self._x, self._out)
+        return OnnxBackend(sess, self._x, self._out, f, str(onnx_source or "the ONNX model"))
+
+    def _adapter(self, model, adapt) -> OnlineAdapter | None:
+        if adapt is False or adapt is None:
+            return None
+        if self.spec.multi_horizon:
+            raise ConfigError(
+                "online adaptation needs a single-horizon model (this one predicts every "
+                f"step to {self.spec.horizon_ms:g} ms)"
+            )
+        if not set(self.spec.target) <= set(self.channels):
+            raise ConfigError(
+                f"online adaptation checks each prediction against the streamed truth, so the "
+                f"target {list(self.spec.target)} must be among the inputs"
+            )
+        return OnlineAdapter(
+            n_features(model),
+            self.spec.target_in_inputs,
+            self.spec.horizon_frames,
+            self.rate_hz,
+            adapt if isinstance(adapt, AdaptConfig) else AdaptConfig(),
+            model_id=_model_id(model, self.spec),
+        )
+
+    # -- the wearer ----------------------------------------------------------------------
+    def _need_adapter(self) -> OnlineAdapter:
+        if self.adapter is None:
+            raise ConfigError("this predictor does not adapt; create it with adapt=True")
+        return self.adapter
+
+    def save_adaptation(self, path):
+        """What was learned about the wearer, to a JSON file for the next session."""
+        return self._need_adapter().save(path)
+
+    def load_adaptation(self, path) -> None:
+        """Restore a saved adaptation (refused when saved for another model)."""
+        self._need_adapter().load(path)
+
+    def forget_adaptation(self) -> None:
+        """Back to the population model (a new wearer)."""
+        self._need_adapter().forget()
 
     # -- state ---------------------------------------------------------------------------
     def reset(self, reason: str = "reset by the caller") -> None:
@@ -126,17 +179,19 @@ class StreamingPredictor:
         if self._converter is not None:
             self._converter.reset()
             self._stream_last_t = None
-        self._restart(reason)
+        self._restart(reason, logging.INFO)  # the caller knows; gaps found here warn
 
-    def _restart(self, reason: str) -> None:
+    def _restart(self, reason: str, level: int = logging.WARNING) -> None:
         self._pos = self._filled = self._held_run = 0
         self._since_held = self._w  # frames since the last held frame
         self._have_good = False
+        if self.adapter is not None:
+            self.adapter.interrupt()
         self.status = f"warming up ({reason})"
         if reason != "start":
             self.resets += 1
             self.last_reset = reason
-            log.warning("streaming predictor reset: %s", reason)
+            log.log(level, "streaming predictor reset: %s", reason)
 
     @property
     def ready(self) -> bool:
@@ -184,7 +239,10 @@ class StreamingPredictor:
         self.backend.run()
         bridged = self._since_held < self._w
         self.status = "bridged" if bridged else "ok"
-        return Prediction(self._out.copy(), t, t + self.horizon_s, bridged)
+        if self.adapter is None:
+            return Prediction(self._out.copy(), t, t + self.horizon_s, bridged)
+        self.adapter.correct(self._features, self._out, not bridged, self._adapted)
+        return Prediction(self._adapted.copy(), t, t + self.horizon_s, bridged, self._out.copy())
 
     def _read(self, frame) -> None:
         if isinstance(frame, Mapping):
@@ -282,6 +340,8 @@ class StreamingPredictor:
         self._ring[p + self._w] = values
         self._pos = (p + 1) % self._w
         self._filled = min(self._filled + 1, self._w)
+        if self.adapter is not None:
+            self.adapter.observe(values, held)
         if held:
             self._since_held = 0
             self.bridged_frames += 1
@@ -347,3 +407,12 @@ class StreamingPredictor:
             p = self._step(t_grid)
             result = p if p is not None else result
         return result
+
+
+def _model_id(model, spec) -> str:
+    """A fingerprint of the weights and spec: an adaptation belongs to one model."""
+    digest = hashlib.sha256(repr(spec.to_dict()).encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().double().numpy().tobytes())
+    return digest.hexdigest()[:16]

@@ -88,15 +88,19 @@ def fit_normalisation(model, windows, sample: int, seed: int) -> None:
         model.fit_normalisation(*windows.batch(idx))
 
 
-def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None) -> History:
+def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, penalty=None,
+          ) -> History:  # fmt: skip
     """Train in place; the best weights (lowest validation loss) are restored at the end.
 
+    Only parameters that require a gradient are trained. `penalty(model)`, when given, is
+    added to every step's loss (e.g. a pull toward other weights); validation never sees it.
     `on_epoch(model, history, improved)` runs after every epoch (e.g. to save a checkpoint).
     Ctrl-C stops training cleanly: the best weights so far are kept and `interrupted` set.
     """
     history = History()
     start = time.perf_counter()
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     g = torch.Generator().manual_seed(cfg.seed)
     best_loss, best_state, stale = float("inf"), None, 0
     targets = train_windows.spec.target_in_inputs if cfg.amplitude_jitter else None
@@ -112,7 +116,7 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None) ->
                     x, y = jitter_amplitude(x, y, targets, cfg.amplitude_jitter, g)
                 loss = (((model(x) - y) / scale) ** 2).mean()
                 opt.zero_grad(set_to_none=True)
-                loss.backward()
+                (loss if penalty is None else loss + penalty(model)).backward()
                 opt.step()
                 total += loss.detach() * len(y)
             history.train_loss.append(float(total) / len(order))

@@ -1,0 +1,308 @@
+"""The calibration curve: RMSE on a new person's later walking against seconds of their
+walking used, for the base network, offline calibration, online adaptation, a network
+trained from scratch and ridge on those seconds (`gaitpredict.adaptation.curve`).
+
+Cases: `loso:LAB` (the cross-lab grid's in-lab network that left the subject out: a new
+person in a known lab) and `lolo:LAB` (its network that left the whole lab out). For every
+`lolo` case the lab's subjects are also streamed one after another through one adapting
+predictor, as a new lab meets its first patients (`lab-stream` rows).
+
+    make calibration        # = python benchmarks/calibration_curve.py (after make cross-lab)
+
+writes runs/calibration/curve.csv (resumable: finished subjects are kept), summary.json
+(the goals) and curve.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from gaitpredict.adaptation import curve  # noqa: E402
+from gaitpredict.adaptation.bases import base_checkpoint  # noqa: E402
+from gaitpredict.adaptation.calibrate import windows_rmse  # noqa: E402
+from gaitpredict.atomic import replacing, write_json  # noqa: E402
+from gaitpredict.data.corpus import load_corpus  # noqa: E402
+from gaitpredict.realtime import StreamingPredictor  # noqa: E402
+from gaitpredict.realtime.export import export_bytes  # noqa: E402
+from gaitpredict.realtime.replay import replay_many  # noqa: E402
+from gaitpredict.training.checkpoint import load_checkpoint  # noqa: E402
+from gaitpredict.training.trainer import TrainConfig  # noqa: E402
+from gaitpredict.windowing.splits import leave_subjects_out  # noqa: E402
+from gaitpredict.windowing.windows import Windows  # noqa: E402
+
+CASES = ("loso:cmu_walking", "loso:mcgill_walking", "lolo:cmu_walking", "lolo:mcgill_walking",
+         "lolo:addbio_walking")  # fmt: skip
+WITHIN = TrainConfig(max_epochs=60, patience=10, progress=False)
+LAB_STREAM_AFTER_S = 10.0
+METHODS = {"base": "C7", "online": "C0", "offline": "C1", "scratch": "C2", "ridge": "C4"}
+
+
+class Bases:
+    """Checkpoints, loaded once, and their ONNX files for the streaming predictor."""
+
+    def __init__(self, results: Path, inputs: str):
+        self.results, self.inputs, self._cache = results, inputs, {}
+        self._tmp = Path(tempfile.mkdtemp())
+
+    def get(self, kind, lab, subject):
+        path = base_checkpoint(self.results, kind, lab, subject, self.inputs)
+        if path not in self._cache:
+            model, spec, payload = load_checkpoint(path)
+            onnx = self._tmp / f"{len(self._cache)}.onnx"
+            onnx.write_bytes(export_bytes(model, spec, payload["model_name"]))
+            self._cache[path] = (model, spec, payload, onnx)
+        model, spec, payload, onnx = self._cache[path]
+
+        def make():
+            return StreamingPredictor.from_checkpoint(
+                path, backend="onnx", onnx_path=onnx, adapt=True
+            )
+
+        return path, model, spec, payload, make
+
+
+def subjects_of(dataset, lab):
+    return [s for s in dataset.subjects if s.startswith(lab + "/") and not s.endswith("unknown")]
+
+
+def run_case(case, corpus, bases, seconds, done, emit):
+    kind, lab = case.split(":")
+    lab_data = corpus.__class__(lab, [t for t in corpus.trials if t.meta.get("lab") == lab])
+    subjects = sorted(subjects_of(corpus, lab))
+    spec0 = None
+    for subject in tqdm(subjects, desc=case, leave=False):
+        path, model, spec, payload, make = bases.get(kind, lab, subject)
+        spec0 = spec0 or spec
+        usable, _ = lab_data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
+        trials = usable.trials_of(subject)
+        if (case, subject) in done or not trials:
+            continue
+        lengths, _, evaluation = curve.plan(trials, seconds)
+        rows = curve.subject_curve(model, spec, payload, trials, make, seconds)
+        split = leave_subjects_out(usable, [subject], "loso")
+        eval_w = Windows(evaluation, spec)
+        rows.append(
+            {
+                "method": "loso-ridge",
+                "seconds": np.nan,
+                "rmse_deg": curve.loso_ridge_rmse(spec, split.train, eval_w),
+                "evaluation_s": rows[0]["evaluation_s"],
+            }
+        )
+        emit([{"case": case, "lab": lab, "subject": subject, "base": str(path), **r} for r in rows])
+    if (case, "within-subject") not in done:
+        emit(within_rows(case, lab, lab_data, subjects, spec0, bases, seconds))
+    if kind == "lolo" and (case, "lab-stream") not in done:
+        emit(lab_stream_rows(case, lab, lab_data, subjects, bases))
+
+
+def within_rows(case, lab, lab_data, subjects, spec, bases, seconds):
+    """One network on every subject's part before evaluation (and `unknown` trials)."""
+    usable, _ = lab_data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
+    before, evaluations = [], {}
+    for subject in usable.subjects:
+        trials = usable.trials_of(subject)
+        if subject.endswith("unknown"):
+            before += trials
+            continue
+        _, part, evaluation = curve.plan(trials, seconds)
+        before += part
+        evaluations[subject] = evaluation
+    payload = bases.get(case.split(":")[0], lab, subjects[0])[3]
+    model = curve.within_subject_network(
+        payload["model_name"], payload["model_config"], spec, before, WITHIN
+    )
+    return [
+        {
+            "case": case,
+            "lab": lab,
+            "subject": s,
+            "method": "within-subject",
+            "seconds": np.nan,
+            "rmse_deg": windows_rmse(model, Windows(ev, spec)),
+        }
+        for s, ev in evaluations.items()
+    ] + [
+        {
+            "case": case,
+            "lab": lab,
+            "subject": "within-subject",
+            "method": "done",
+            "seconds": np.nan,
+            "rmse_deg": np.nan,
+        }
+    ]
+
+
+def lab_stream_rows(case, lab, lab_data, subjects, bases):
+    """The lab's subjects one after another through one adapting predictor."""
+    path, model, spec, payload, make = bases.get("lolo", lab, subjects[0])
+    usable, _ = lab_data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
+    sp, rows, walked = make(), [], 0.0
+    for subject in subjects:
+        trials = usable.trials_of(subject)
+        if not trials:
+            continue
+        if walked:
+            sp.reset(f"next subject ({subject})")
+        table = replay_many(sp, trials)
+        ch = spec.target[0]
+        err = table[f"{ch}_pred_deg"] - table[f"{ch}_true_deg"]
+        err_un = table[f"{ch}_unadapted_deg"] - table[f"{ch}_true_deg"]
+        split = leave_subjects_out(usable, [subject], "loso")
+        ridge = curve.loso_ridge_rmse(spec, split.train, Windows(trials, spec))
+        for method, value in (("lab-stream-online", err), ("lab-stream-base", err_un)):
+            rows.append({"method": method, "rmse_deg": float(np.sqrt(np.nanmean(value**2)))})
+        rows.append({"method": "lab-stream-loso-ridge", "rmse_deg": ridge})
+        for r in rows[-3:]:
+            r.update(subject=subject, seconds=walked)  # lab walking before this subject
+        walked += sum(t.duration_s for t in trials)
+    return [{"case": case, "lab": lab, **r} for r in rows] + [
+        {
+            "case": case,
+            "lab": lab,
+            "subject": "lab-stream",
+            "method": "done",
+            "seconds": np.nan,
+            "rmse_deg": np.nan,
+        }
+    ]
+
+
+def goals(rows: pd.DataFrame) -> dict:
+    out = {}
+    per = rows[~rows.method.isin(["done"])]
+
+    def at(case, method, c):
+        sel = per[(per.case == case) & (per.method == method) & (per.seconds == c)]
+        return sel.set_index("subject").rmse_deg
+
+    def ref(case, method):
+        return per[(per.case == case) & (per.method == method)].set_index("subject").rmse_deg
+
+    for case in sorted(per.case.unique()):
+        entry = {}
+        online10, base10 = at(case, "online", 10.0), at(case, "base", 10.0)
+        offline10 = at(case, "offline", 10.0)
+        ridge, within = ref(case, "loso-ridge"), ref(case, "within-subject")
+        if len(online10):
+            s = online10.index
+            entry["subjects_with_10s"] = len(s)
+            entry["online_10s_mean_rmse_deg"] = float(online10.mean())
+            entry["base_mean_rmse_deg"] = float(base10.mean())
+            entry["online_10s_vs_base_pct"] = float(100 * (online10 / base10[s] - 1).mean())
+            entry["offline_10s_mean_rmse_deg"] = float(offline10.reindex(s).mean())
+            entry["loso_ridge_mean_rmse_deg"] = float(ridge.reindex(s).mean())
+            entry["within_subject_mean_rmse_deg"] = float(within.reindex(s).mean())
+            entry["online_10s_at_or_below_loso_ridge"] = int((online10 <= ridge[s]).sum())
+        # never worse: each subject's largest calibration length
+        last = per[per.method.isin(["online", "offline", "base"])].copy()
+        last = last[last.case == case]
+        if len(last):
+            top = last.groupby("subject").seconds.transform("max")
+            last = last[last.seconds == top].pivot_table(
+                index="subject", columns="method", values="rmse_deg"
+            )
+            ratio_on = last["online"] / last["base"]
+            ratio_off = last["offline"] / last["base"]
+            entry["worst_online_vs_base"] = float(ratio_on.max())
+            entry["worst_offline_vs_base"] = float(ratio_off.max())
+            entry["subjects"] = len(last)
+        stream = per[(per.case == case) & per.method.str.startswith("lab-stream")]
+        if len(stream):
+            later = stream[stream.seconds >= LAB_STREAM_AFTER_S]
+            table = later.pivot_table(index="subject", columns="method", values="rmse_deg")
+            entry["lab_stream"] = {
+                "subjects_after_10s": len(table),
+                "online_mean_rmse_deg": float(table["lab-stream-online"].mean()),
+                "base_mean_rmse_deg": float(table["lab-stream-base"].mean()),
+                "loso_ridge_mean_rmse_deg": float(table["lab-stream-loso-ridge"].mean()),
+            }
+        out[case] = entry
+    return out
+
+
+def figure(rows: pd.DataFrame, out: Path) -> Path:
+    cases = sorted(rows.case.unique())
+    fig, axes = plt.subplots(
+        1, len(cases), figsize=(4.2 * len(cases), 4), sharey=True, squeeze=False
+    )
+    for ax, case in zip(axes[0], cases, strict=True):
+        sel = rows[rows.case == case]
+        for method, color in METHODS.items():
+            m = sel[sel.method == method].groupby("seconds").rmse_deg
+            if len(m.mean()):
+                ax.plot(m.mean().index, m.mean().values, "o-", color=color, label=method)
+        n = sel[sel.method == "base"].groupby("seconds").subject.nunique()
+        for c, k in n.items():
+            ax.annotate(f"n={k}", (c, 0.3), ha="center", fontsize=7, color="0.4")
+        for method, style in (("loso-ridge", ":"), ("within-subject", "--")):
+            v = sel[sel.method == method].rmse_deg
+            if len(v):
+                ax.axhline(v.mean(), color="k", ls=style, lw=1, label=f"{method} (ref)")
+        ax.set_title(
+            case.replace("loso:", "new subject, known lab: ").replace("lolo:", "lab never seen: "),
+            fontsize=9,
+        )
+        ax.set_xlabel("seconds of the subject's walking used")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("RMSE on the subject's later walking (deg), mean over subjects")
+    axes[0][0].set_ylim(bottom=0)
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle("knee 100 ms ahead: the calibration curve", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--cross-lab", type=Path, default=Path("runs/cross-lab"))
+    parser.add_argument("--inputs", default="legs-sagittal")
+    parser.add_argument("--cases", nargs="+", default=list(CASES))
+    parser.add_argument("--seconds", type=float, nargs="+", default=list(curve.SECONDS))
+    parser.add_argument("--out", type=Path, default=Path("runs/calibration"))
+    args = parser.parse_args(argv)
+    logging.getLogger("gaitpredict").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    labs = sorted({c.split(":")[1] for c in args.cases})
+    corpus = load_corpus([args.data / lab for lab in labs], labelled=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table_path = args.out / "curve.csv"
+    rows = pd.read_csv(table_path).to_dict("records") if table_path.is_file() else []
+    done = {(r["case"], r["subject"]) for r in rows}
+
+    def emit(new_rows):
+        rows.extend(new_rows)
+        with replacing(table_path) as tmp:
+            pd.DataFrame(rows).to_csv(tmp, index=False)
+
+    bases = Bases(args.cross_lab, args.inputs)
+    for case in tqdm(args.cases, desc="cases"):
+        run_case(case, corpus, bases, args.seconds, done, emit)
+    table = pd.DataFrame(rows)
+    summary = goals(table)
+    write_json(args.out / "summary.json", summary)
+    png = figure(table[~table.method.isin(["done"])], args.out / "curve.png")
+    print(json.dumps(summary, indent=2))
+    print(f"wrote {table_path}, {args.out / 'summary.json'}, {png}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

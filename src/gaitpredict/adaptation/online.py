@@ -1,0 +1,229 @@
+"""Online adaptation: the streaming predictor corrects itself from the truth it sees later.
+
+A prediction made at model frame t for t + horizon can be checked when frame t + horizon
+arrives, because the target joint is itself among the streamed inputs. The correction is
+linear in the network's last hidden features z = [features, 1]:
+
+    adapted = base + Theta' z
+
+and Theta is fitted by recursive least squares with a forgetting factor (recent walking
+counts most; the memory is about 1 / (1 - forgetting) frames). It is made safe by:
+- a prior: Theta starts at 0 with covariance `prior_var * I` (a ridge penalty), and the
+  covariance's trace is capped at its start value, so directions the wearer does not excite
+  cannot wind up;
+- gates: a pair (prediction, truth) updates nothing when the prediction's window held
+  bridged frames, the truth frame was bridged, or the residual exceeds `gate_deg` (no gait
+  style puts the knee 25 deg from where a population model expects it 100 ms ahead; a
+  sensor fault does);
+- a bound: the correction is clipped to +-`max_correction_deg`;
+- a guard: the correction is applied only after `min_checked_s` of predictions were checked
+  against the truth, and only while the adapted predictions' exponentially weighted squared
+  error over the last `guard_s` seconds is no larger than the base predictions' (the
+  correction keeps learning meanwhile).
+
+All of it is a few small numpy operations on buffers allocated once (a 65 x 65 matrix for
+the shipped models).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import replacing
+from ..errors import CheckpointError, ConfigError
+
+FORMAT = "gaitpredict-adaptation/1"
+
+
+@dataclass(frozen=True)
+class AdaptConfig:
+    forgetting: float = 0.998  # per model frame; memory ~ 1 / (1 - forgetting) frames
+    prior_var: float = 5.0  # deg^2 per unit feature: the ridge prior on Theta
+    gate_deg: float = 25.0  # larger residuals are faults, not style: no update
+    max_correction_deg: float = 10.0
+    guard_s: float = 5.0  # window of the never-worse guard
+    min_checked_s: float = 2.0  # walking checked against the truth before correcting at all
+
+    def __post_init__(self):
+        if not 0.9 <= self.forgetting <= 1.0:
+            raise ConfigError(f"forgetting must be in [0.9, 1], got {self.forgetting}")
+        for name in ("prior_var", "gate_deg", "max_correction_deg", "guard_s", "min_checked_s"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
+
+
+class OnlineAdapter:
+    """Call `observe(frame, held)` for every model-grid frame (it may update from the
+    prediction made `horizon_frames` before), then `correct(features, base, valid)` for the
+    prediction made at that frame (it returns the adapted prediction)."""
+
+    def __init__(
+        self,
+        n_features: int,
+        target_idx,
+        horizon_frames: int,
+        rate_hz: float,
+        config: AdaptConfig | None = None,
+        model_id: str = "",
+    ):
+        self.config = config or AdaptConfig()
+        self.model_id = model_id
+        self.d, self.m = n_features + 1, len(target_idx)
+        self.target_idx = np.asarray(target_idx, dtype=np.int64)
+        self.h, self.rate_hz = int(horizon_frames), float(rate_hz)
+        self._guard_decay = float(np.exp(-1.0 / (self.config.guard_s * self.rate_hz)))
+        n = self.h + 1
+        self._z = np.zeros((n, self.d))
+        self._base = np.zeros((n, self.m))
+        self._used = np.zeros((n, self.m))  # the correction each prediction computed
+        self._valid = np.zeros(n, dtype=bool)
+        self._pz = np.zeros(self.d)
+        self._outer = np.zeros((self.d, self.d))
+        self._e = np.zeros(self.m)
+        self._delta = np.zeros(self.m)
+        self._cap = self.config.prior_var * self.d
+        self._min_checked = int(round(self.config.min_checked_s * self.rate_hz))
+        self.forget()
+
+    # -- state ---------------------------------------------------------------------------
+    def forget(self) -> None:
+        """Back to the population model: no correction, the prior covariance."""
+        self.theta = np.zeros((self.d, self.m))
+        self.P = np.eye(self.d) * self.config.prior_var
+        self.mse_base = self.mse_adapted = 0.0
+        self.updates = self.gated = self.checked = 0
+        self.interrupt()
+
+    def interrupt(self) -> None:
+        """A gap: predictions still waiting for their truth are dropped; what was learned
+        about the wearer is kept."""
+        self._valid[:] = False
+        self._step = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether the correction is applied now (the guard finds it no worse)."""
+        return self.checked >= self._min_checked and self.mse_adapted <= self.mse_base
+
+    # -- the hot path ----------------------------------------------------------------------
+    def observe(self, frame: np.ndarray, held: bool) -> None:
+        self._step += 1
+        k = (self._step - self.h) % (self.h + 1)
+        if not self._valid[k]:
+            return
+        self._valid[k] = False
+        if held:
+            return
+        truth = frame[self.target_idx]
+        z = self._z[k]
+        # the errors of what was really predicted, for the guard
+        e_base = truth - self._base[k]
+        decay = self._guard_decay
+        self.mse_base = decay * self.mse_base + (1 - decay) * float(e_base @ e_base)
+        e_used = e_base - self._used[k]
+        self.mse_adapted = decay * self.mse_adapted + (1 - decay) * float(e_used @ e_used)
+        self.checked += 1
+        if np.abs(e_base).max() > self.config.gate_deg or not np.isfinite(e_base).all():
+            self.gated += 1
+            return
+        # recursive least squares on the a-priori error with today's Theta
+        np.subtract(e_base, z @ self.theta, out=self._e)
+        np.dot(self.P, z, out=self._pz)
+        lam = self.config.forgetting
+        gain = self._pz / (lam + float(z @ self._pz))
+        self.theta += np.multiply.outer(gain, self._e)
+        np.multiply.outer(gain, self._pz, out=self._outer)
+        self.P -= self._outer
+        self.P /= lam
+        trace = float(np.trace(self.P))
+        if trace > self._cap:
+            self.P *= self._cap / trace
+        self.updates += 1
+
+    def correct(self, features: np.ndarray, base: np.ndarray, valid: bool, out: np.ndarray):
+        """Write the adapted prediction into `out` (the base one while the guard says so)."""
+        k = self._step % (self.h + 1)
+        z = self._z[k]
+        z[:-1] = features
+        z[-1] = 1.0
+        np.dot(z, self.theta, out=self._delta)
+        np.clip(
+            self._delta,
+            -self.config.max_correction_deg,
+            self.config.max_correction_deg,
+            out=self._delta,
+        )
+        self._base[k] = base
+        self._used[k] = self._delta
+        self._valid[k] = valid
+        if self.active:
+            np.add(base, self._delta, out=out)
+        else:
+            out[:] = base
+        return out
+
+    # -- carrying it to the next session -------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "format": FORMAT,
+            "model_id": self.model_id,
+            "config": asdict(self.config),
+            "n_features": self.d - 1,
+            "target_idx": self.target_idx.tolist(),
+            "horizon_frames": self.h,
+            "rate_hz": self.rate_hz,
+            "theta": self.theta.tolist(),
+            "P": self.P.tolist(),
+            "mse_base": self.mse_base,
+            "mse_adapted": self.mse_adapted,
+            "updates": self.updates,
+            "gated": self.gated,
+            "checked": self.checked,
+        }
+
+    def save(self, path) -> Path:
+        """A JSON file (written atomically) that `load` restores into the same model."""
+        path = Path(path)
+        with replacing(path) as tmp:
+            Path(tmp).write_text(json.dumps(self.state()))
+        return path
+
+    def load(self, path) -> None:
+        """Restore what `save` wrote; refused for another model, target or horizon."""
+        path = Path(path)
+        try:
+            state = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise CheckpointError(f"{path}: no such adaptation file") from None
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"{path}: not an adaptation file ({exc})") from None
+        if not isinstance(state, dict) or state.get("format") != FORMAT:
+            raise CheckpointError(f"{path}: not a gaitpredict adaptation file ({FORMAT})")
+        mine = {
+            "model_id": self.model_id,
+            "n_features": self.d - 1,
+            "target_idx": self.target_idx.tolist(),
+            "horizon_frames": self.h,
+            "rate_hz": self.rate_hz,
+        }
+        differ = {k: (state.get(k), v) for k, v in mine.items() if state.get(k) != v}
+        if differ:
+            raise CheckpointError(
+                f"{path}: saved for another model; (saved, this predictor): {differ}"
+            )
+        theta, P = np.asarray(state["theta"], float), np.asarray(state["P"], float)
+        if (
+            theta.shape != self.theta.shape
+            or P.shape != self.P.shape
+            or not (np.isfinite(theta).all() and np.isfinite(P).all())
+        ):
+            raise CheckpointError(f"{path}: damaged adaptation (shapes or non-finite values)")
+        self.theta[:], self.P[:] = theta, P
+        self.mse_base, self.mse_adapted = float(state["mse_base"]), float(state["mse_adapted"])
+        self.updates, self.gated = int(state["updates"]), int(state["gated"])
+        self.checked = int(state.get("checked", self.updates))
+        self.interrupt()
