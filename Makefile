@@ -8,7 +8,7 @@ OUT ?= runs/quick
 EXTRAS ?= dev,c3d,onnx,ray,lsl
 CKPT ?= $(firstword $(wildcard $(OUT)/runs/attn-cnn-lstm_*/model.pt))
 
-.PHONY: install run test lint bench bench-keras bench-fuzz bench-latency standard cross-lab pretrained clean
+.PHONY: install run test lint bench bench-keras bench-fuzz bench-latency standard cross-lab pretrained choose-adaptation calibration clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ bench-fuzz: install
 
 bench-latency: install
 	@test -n "$(CKPT)" || { echo "no checkpoint: run 'make run' first or pass CKPT=path/model.pt"; exit 2; }
-	$(BIN)/gaitpredict bench-latency $(CKPT) --backend onnx --data $(DATA)
+	$(BIN)/gaitpredict bench-latency $(CKPT) --backend onnx --data $(DATA) --adapt
 	$(BIN)/gaitpredict bench-latency $(CKPT) --backend torch --data $(DATA)
 
 standard: install
@@ -52,6 +52,15 @@ cross-lab: install
 
 pretrained: cross-lab
 	$(BIN)/python -m gaitpredict.pretrained.build --data $(SHARED) --cross-lab runs/cross-lab
+
+# adaptation to the wearer: its settings chosen on the six small labs, then the calibration
+# curve on CMU, McGill and AddBiomechanics subjects (both need the cross-lab grid's networks)
+choose-adaptation: install
+	$(BIN)/python benchmarks/choose_adaptation.py --data $(SHARED) --cross-lab runs/cross-lab
+
+calibration: install
+	@test -f runs/cross-lab/results.csv || { echo "no runs/cross-lab: run 'make cross-lab' first"; exit 2; }
+	$(BIN)/python benchmarks/calibration_curve.py --data $(SHARED) --cross-lab runs/cross-lab --out runs/calibration
 
 clean:
 	rm -rf $(VENV) .venv-keras build src/*.egg-info

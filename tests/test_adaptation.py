@@ -71,6 +71,32 @@ def test_an_error_linear_in_the_features_is_learned():
     assert np.abs(pred_for - want).max() < 0.05
 
 
+def test_the_update_is_textbook_recursive_least_squares():
+    """The fast form (scaled covariance, BLAS rank-1 updates, tracked trace) against the
+    textbook equations written out here, with forgetting and the trace cap both active."""
+    rng = np.random.default_rng(1)
+    cfg = AdaptConfig(prior_var=0.5, forgetting=0.99)
+    adapter = OnlineAdapter(4, [0], 2, 100.0, cfg)
+    theta, P, cap = np.zeros((5, 1)), np.eye(5) * 0.5, 0.5 * 5
+    made, out = {}, np.zeros(1)
+    for k in range(400):
+        f, base, truth = np.tanh(rng.normal(size=4)), rng.normal() * 10, rng.normal() * 3 + 1
+        adapter.observe(np.array([truth]), False)
+        if k - 2 in made:
+            z, b = made[k - 2]
+            if abs(truth - b) <= cfg.gate_deg:
+                e = truth - b - z @ theta
+                pz = P @ z
+                gain = pz / (cfg.forgetting + z @ pz)
+                theta = theta + np.outer(gain, e)
+                P = (P - np.outer(gain, pz)) / cfg.forgetting
+                P *= min(1.0, cap / np.trace(P))
+        adapter.correct(f, np.array([base]), True, out)
+        made[k] = (np.r_[f, 1.0], base)
+    assert np.abs(adapter.theta - theta).max() < 1e-10
+    assert np.abs(adapter.P - P).max() < 1e-12
+
+
 def test_faults_do_not_update_and_the_correction_is_bounded():
     adapter = new_adapter()
     drive(adapter, gait_features, lambda k: 30.0, lambda k: 90.0, 400)  # 60 deg off: a fault
@@ -284,3 +310,10 @@ def test_adapting_a_baseline_is_refused(walking_head, tmp_path):
     path = save_checkpoint(tmp_path / "hold.pt", create_model("hold", spec), "hold", {}, spec)
     with pytest.raises(ConfigError, match="linear layer"):
         StreamingPredictor.from_checkpoint(path, backend="torch", adapt=True)
+
+
+def test_recordings_at_the_model_rate_restart_the_clock_without_a_second_reset(biased, walk):
+    at_100_hz = [replace(t, rate_hz=100.0) for t in walk[:4]]  # the model's own rate
+    sp = StreamingPredictor.from_checkpoint(biased, backend="onnx", adapt=True)
+    replay_many(sp, at_100_hz)
+    assert sp.resets == 3 and sp.clock_restarts == 0

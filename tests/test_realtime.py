@@ -258,6 +258,15 @@ def test_stream_and_bench_latency_commands(ckpt, s16_trial, cmu_dir, tmp_path, c
     assert {"p50_us", "p99_us", "max_us", "backend", "floor_us", "flops"} <= set(figures)
     assert 0 < figures["p50_us"] <= figures["p99_us"] <= figures["max_us"]
     assert 0 < figures["floor_us"] < figures["p50_us"]  # nothing beats the compute floor
+    args = ["bench-latency", str(ckpt), "--pushes", "10000", "--data", str(path), "--adapt"]
+    assert main([*args, "--json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert both["adapted"]["p50_us"] == pytest.approx(
+        both["p50_us"] + both["added_p50_us"], abs=0.2
+    )
+    assert both["adapted"]["p99_us"] == pytest.approx(
+        both["p99_us"] + both["added_p99_us"], abs=0.2
+    )
     assert main(["bench-latency", str(ckpt), "--pushes", "10"]) == 2
 
 

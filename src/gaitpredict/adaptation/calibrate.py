@@ -8,8 +8,9 @@ Modes (`MODES`), from least to most freedom:
 - `offset`: one constant per output, the mean error on the fitting part (degrees);
 - `head`: the last linear layer retrained (the same correction online adaptation learns);
 - `all`: every weight, pulled toward the base weights (an L2-SP penalty);
-- `auto`: each of the above and the unchanged base model, keeping the one with the lowest
-  held-out RMSE; too few seconds to help then means the base model is kept.
+- `auto`: each of the above, keeping the one with the lowest held-out RMSE if it beats the
+  unchanged base model there by at least `MARGIN` (a held-out part of a second or two is a
+  noisy judge), else the base model.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..windowing.windows import Windows
 from .features import last_linear
 
 PULL = 1.0  # `all`: weight of sum((w - w_base)^2) against the normalised MSE
+MARGIN = 0.05  # `auto`: a mode must beat the base model's held-out RMSE by 5 %
 
 
 def first_seconds(trials, seconds: float):
@@ -146,5 +148,8 @@ def calibrate(
         candidate.requires_grad_(True)
         candidate.eval()
         candidates[name], scores[name] = candidate, windows_rmse(candidate, holdout)
-    chosen = min(scores, key=scores.get) if mode == "auto" else mode
+    chosen = mode
+    if mode == "auto":
+        best = min(MODES, key=scores.get)
+        chosen = best if scores[best] <= (1 - MARGIN) * scores["none"] else "none"
     return Calibration(candidates[chosen], chosen, scores, epochs, total - holdout_s, holdout_s)

@@ -21,8 +21,10 @@ counts most; the memory is about 1 / (1 - forgetting) frames). It is made safe b
   error over the last `guard_s` seconds is no larger than the base predictions' (the
   correction keeps learning meanwhile).
 
-All of it is a few small numpy operations on buffers allocated once (a 65 x 65 matrix for
-the shipped models).
+All of it is a few small numpy and BLAS operations on buffers allocated once (a 65 x 65
+matrix for the shipped models): the covariance is kept as `scale * Q` so that forgetting and
+the trace cap cost one multiplication of a number, and its update is one in-place rank-1
+BLAS call.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.linalg.blas import daxpy, dger, dsymv, dsyr
 
 from ..atomic import replacing
 from ..errors import CheckpointError, ConfigError
@@ -45,7 +48,7 @@ class AdaptConfig:
     prior_var: float = 5.0  # deg^2 per unit feature: the ridge prior on Theta
     gate_deg: float = 25.0  # larger residuals are faults, not style: no update
     max_correction_deg: float = 10.0
-    guard_s: float = 5.0  # window of the never-worse guard
+    guard_s: float = 2.0  # window of the never-worse guard
     min_checked_s: float = 2.0  # walking checked against the truth before correcting at all
 
     def __post_init__(self):
@@ -80,9 +83,13 @@ class OnlineAdapter:
         self._z = np.zeros((n, self.d))
         self._base = np.zeros((n, self.m))
         self._used = np.zeros((n, self.m))  # the correction each prediction computed
-        self._valid = np.zeros(n, dtype=bool)
+        self._valid = [False] * n
+        self._base1, self._used1 = [0.0] * n, [0.0] * n  # one target: Python floats
+        self._z[:, -1] = 1.0
+        self._t0 = int(self.target_idx[0])
+        self._gate, self._lam = self.config.gate_deg, self.config.forgetting
+        self._max = self.config.max_correction_deg
         self._pz = np.zeros(self.d)
-        self._outer = np.zeros((self.d, self.d))
         self._e = np.zeros(self.m)
         self._delta = np.zeros(self.m)
         self._cap = self.config.prior_var * self.d
@@ -92,7 +99,8 @@ class OnlineAdapter:
     # -- state ---------------------------------------------------------------------------
     def forget(self) -> None:
         """Back to the population model: no correction, the prior covariance."""
-        self.theta = np.zeros((self.d, self.m))
+        self.theta = np.zeros((self.d, self.m), order="F")
+        self._theta0 = self.theta[:, 0]  # a view
         self.P = np.eye(self.d) * self.config.prior_var
         self.mse_base = self.mse_adapted = 0.0
         self.updates = self.gated = self.checked = 0
@@ -101,8 +109,20 @@ class OnlineAdapter:
     def interrupt(self) -> None:
         """A gap: predictions still waiting for their truth are dropped; what was learned
         about the wearer is kept."""
-        self._valid[:] = False
+        self._valid[:] = [False] * len(self._valid)
         self._step = 0
+
+    @property
+    def P(self) -> np.ndarray:
+        """The covariance of Theta (a copy)."""
+        upper = np.triu(self._q)
+        return self._scale * (upper + np.triu(upper, 1).T)
+
+    @P.setter
+    def P(self, value) -> None:
+        self._q = np.asfortranarray(np.array(value, dtype=np.float64))
+        self._scale = 1.0
+        self._trace = float(np.trace(self._q))
 
     @property
     def active(self) -> bool:
@@ -118,30 +138,47 @@ class OnlineAdapter:
         self._valid[k] = False
         if held:
             return
-        truth = frame[self.target_idx]
-        z = self._z[k]
+        z, decay = self._z[k], self._guard_decay
+        if self.m == 1:  # the usual case, in Python floats: a third of the time of arrays
+            e_base = float(frame[self._t0]) - self._base1[k]
+            e_used = e_base - self._used1[k]
+            sq_base, sq_used = e_base * e_base, e_used * e_used
+            bad = not abs(e_base) <= self._gate  # also NaN
+        else:
+            e_vec = frame[self.target_idx] - self._base[k]
+            e_used_vec = e_vec - self._used[k]
+            sq_base, sq_used = float(e_vec @ e_vec), float(e_used_vec @ e_used_vec)
+            bad = not np.abs(e_vec).max() <= self._gate
         # the errors of what was really predicted, for the guard
-        e_base = truth - self._base[k]
-        decay = self._guard_decay
-        self.mse_base = decay * self.mse_base + (1 - decay) * float(e_base @ e_base)
-        e_used = e_base - self._used[k]
-        self.mse_adapted = decay * self.mse_adapted + (1 - decay) * float(e_used @ e_used)
+        self.mse_base = decay * self.mse_base + (1 - decay) * sq_base
+        self.mse_adapted = decay * self.mse_adapted + (1 - decay) * sq_used
         self.checked += 1
-        if np.abs(e_base).max() > self.config.gate_deg or not np.isfinite(e_base).all():
+        if bad:
             self.gated += 1
             return
-        # recursive least squares on the a-priori error with today's Theta
-        np.subtract(e_base, z @ self.theta, out=self._e)
-        np.dot(self.P, z, out=self._pz)
-        lam = self.config.forgetting
-        gain = self._pz / (lam + float(z @ self._pz))
-        self.theta += np.multiply.outer(gain, self._e)
-        np.multiply.outer(gain, self._pz, out=self._outer)
-        self.P -= self._outer
-        self.P /= lam
-        trace = float(np.trace(self.P))
-        if trace > self._cap:
-            self.P *= self._cap / trace
+        # recursive least squares on the a-priori error with today's Theta:
+        # P z, gain = P z / (lam + z' P z), Theta += gain e', P = (P - gain (P z)') / lam.
+        # P = scale * Q with Q symmetric (its upper triangle kept): gain = c Q z with
+        # c = scale / (lam + z' P z), and Q -= c (Q z)(Q z)'.
+        qz, lam, scale = self._pz, self._lam, self._scale
+        dsymv(1.0, self._q, z, y=qz, overwrite_y=1)
+        zpz = scale * float(z @ qz)
+        c = scale / (lam + zpz)
+        if self.m == 1:
+            daxpy(qz, self._theta0, a=c * (e_base - float(z @ self._theta0)))
+        else:
+            np.subtract(e_vec, z @ self.theta, out=self._e)
+            dger(c, qz, self._e, a=self.theta, overwrite_a=1)
+        dsyr(-c, qz, a=self._q, overwrite_a=1)
+        self._trace = (self._trace - scale * c * float(qz @ qz)) / lam  # trace(gain (P z)')
+        scale /= lam
+        if self._trace > self._cap:  # no wind-up: the trace never exceeds the prior's
+            scale *= self._cap / self._trace
+            self._trace = self._cap
+        if not 1e-150 < scale < 1e150:
+            self._q *= scale
+            scale = 1.0
+        self._scale = scale
         self.updates += 1
 
     def correct(self, features: np.ndarray, base: np.ndarray, valid: bool, out: np.ndarray):
@@ -149,18 +186,20 @@ class OnlineAdapter:
         k = self._step % (self.h + 1)
         z = self._z[k]
         z[:-1] = features
-        z[-1] = 1.0
+        self._valid[k] = valid
+        active = self.checked >= self._min_checked and self.mse_adapted <= self.mse_base
+        if self.m == 1:
+            b = float(base[0])
+            delta = min(max(float(z @ self._theta0), -self._max), self._max)
+            self._base1[k], self._used1[k] = b, delta
+            out[0] = b + delta if active else b
+            return out
         np.dot(z, self.theta, out=self._delta)
-        np.clip(
-            self._delta,
-            -self.config.max_correction_deg,
-            self.config.max_correction_deg,
-            out=self._delta,
-        )
+        np.minimum(self._delta, self._max, out=self._delta)
+        np.maximum(self._delta, -self._max, out=self._delta)
         self._base[k] = base
         self._used[k] = self._delta
-        self._valid[k] = valid
-        if self.active:
+        if active:
             np.add(base, self._delta, out=out)
         else:
             out[:] = base
@@ -222,7 +261,7 @@ class OnlineAdapter:
             or not (np.isfinite(theta).all() and np.isfinite(P).all())
         ):
             raise CheckpointError(f"{path}: damaged adaptation (shapes or non-finite values)")
-        self.theta[:], self.P[:] = theta, P
+        self.theta[:], self.P = theta, P
         self.mse_base, self.mse_adapted = float(state["mse_base"]), float(state["mse_adapted"])
         self.updates, self.gated = int(state["updates"]), int(state["gated"])
         self.checked = int(state.get("checked", self.updates))

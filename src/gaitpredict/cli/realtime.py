@@ -19,6 +19,11 @@ def add_parser(sub) -> None:
     b.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
     b.add_argument("--pushes", type=int, default=20000, help="timed pushes (at least 10000)")
     b.add_argument("--data", default=None, help="recording or dataset to replay")
+    b.add_argument(
+        "--adapt",
+        action="store_true",
+        help="also time an adapting predictor, side by side, and give the added cost",
+    )
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=run_bench)
 
@@ -73,7 +78,7 @@ def run_export(args) -> int:
 def run_bench(args) -> int:
     import torch
 
-    from ..evaluation.latency import bench_push, compute_floor
+    from ..evaluation.latency import bench_pushes, compute_floor
     from ..evaluation.recordings import usable_recordings
     from ..realtime import StreamingPredictor
     from ..training.checkpoint import load_checkpoint
@@ -81,8 +86,19 @@ def run_bench(args) -> int:
     torch.set_num_threads(1)
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
     trial = max(usable_recordings(sp.spec, args.data), key=lambda t: t.n_frames)
-    result = bench_push(sp, trial, args.pushes)
+    predictors = [sp]
+    if args.adapt:
+        predictors.append(
+            StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend, adapt=True)
+        )
+    figures = bench_pushes(predictors, trial, args.pushes)
+    result = figures[0]
     result.update(compute_floor(*load_checkpoint(args.checkpoint)[:2]))
+    if args.adapt:
+        adapted = figures[1]
+        result["adapted"] = {k: adapted[k] for k in ("p50_us", "p99_us", "max_us", "mean_us")}
+        result["added_p50_us"] = round(adapted["p50_us"] - result["p50_us"], 1)
+        result["added_p99_us"] = round(adapted["p99_us"] - result["p99_us"], 1)
     if args.json:
         print(json.dumps(result))
     else:
@@ -94,6 +110,13 @@ def run_bench(args) -> int:
             f"1-thread matrix product measured now): p50 is "
             f"{result['p50_us'] / result['floor_us']:.1f}x the floor"
         )
+        if args.adapt:
+            a = result["adapted"]
+            print(
+                f"with online adaptation, side by side: p50 {a['p50_us']} us, p99 "
+                f"{a['p99_us']} us: adds {result['added_p50_us']} us at p50 and "
+                f"{result['added_p99_us']} us at p99"
+            )
     return 0
 
 

@@ -30,24 +30,39 @@ def compute_floor(model, spec) -> dict:
 def bench_push(predictor, trial, pushes: int = 20000) -> dict:
     """Time `pushes` calls of `predictor.push` replaying `trial` (after filling the window
     and 500 warm-up pushes); microseconds."""
+    return bench_pushes([predictor], trial, pushes)[0]
+
+
+def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500) -> list[dict]:
+    """`bench_push` for several predictors side by side: they take turns in blocks of
+    `block` pushes, so that a machine that speeds up or slows down meanwhile affects all
+    alike."""
     if pushes < MIN_PUSHES:
         raise ConfigError(f"--pushes {pushes}: at least {MIN_PUSHES} for a stable p99")
-    frames = np.nan_to_num(trial.select(list(predictor.channels)).angles_deg)
+    frames = np.nan_to_num(trial.select(list(predictors[0].channels)).angles_deg)
     n = len(frames)
-    for i in range(predictor.spec.window_frames + 500):  # fill the window, warm the caches
-        predictor.push(frames[i % n])
-    times = np.empty(pushes, dtype=np.int64)
+    for predictor in predictors:
+        for i in range(predictor.spec.window_frames + 500):  # fill the window, warm caches
+            predictor.push(frames[i % n])
+    times = np.empty((len(predictors), pushes), dtype=np.int64)
     clock = time.perf_counter_ns
-    for i in range(pushes):
-        frame = frames[i % n]
-        t0 = clock()
-        predictor.push(frame)
-        times[i] = clock() - t0
-    us = times / 1000.0
+    for start in range(0, pushes, block):
+        for k, predictor in enumerate(predictors):
+            push, row = predictor.push, times[k]
+            for i in range(start, min(start + block, pushes)):
+                frame = frames[i % n]
+                t0 = clock()
+                push(frame)
+                row[i] = clock() - t0
+    return [_figures(p, times[k] / 1000.0, trial) for k, p in enumerate(predictors)]
+
+
+def _figures(predictor, us: np.ndarray, trial) -> dict:
     return {
         "backend": predictor.backend.name,
         "model": predictor.model_name,
-        "pushes": pushes,
+        "adapt": predictor.adapter is not None,
+        "pushes": len(us),
         "p50_us": round(float(np.percentile(us, 50)), 1),
         "p99_us": round(float(np.percentile(us, 99)), 1),
         "max_us": round(float(us.max()), 1),

@@ -176,6 +176,7 @@ class StreamingPredictor:
         of the stream's rate, which is then checked anew."""
         self._refusal = None
         self._n_intervals = 0
+        self._last_t = None  # the caller's clock may start again
         if self._converter is not None:
             self._converter.reset()
             self._stream_last_t = None
