@@ -236,33 +236,44 @@ def goals(rows: pd.DataFrame) -> dict:
 
 
 def figure(rows: pd.DataFrame, out: Path) -> Path:
+    """One panel per case: mean RMSE over the subjects whose walking reaches each length
+    (n under each point; the base model's line moves where that set changes)."""
     cases = sorted(rows.case.unique())
-    fig, axes = plt.subplots(
-        1, len(cases), figsize=(4.2 * len(cases), 4), sharey=True, squeeze=False
-    )
-    for ax, case in zip(axes[0], cases, strict=True):
+    ncols = 3
+    nrows = (len(cases) + 1 + ncols - 1) // ncols  # one more panel for the legend
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4 * nrows), squeeze=False)
+    flat = axes.ravel()
+    for ax, case in zip(flat, cases, strict=False):
         sel = rows[rows.case == case]
+        top = 8.0
         for method, color in METHODS.items():
-            m = sel[sel.method == method].groupby("seconds").rmse_deg
-            if len(m.mean()):
-                ax.plot(m.mean().index, m.mean().values, "o-", color=color, label=method)
+            m = sel[sel.method == method].groupby("seconds").rmse_deg.mean()
+            if len(m):
+                ax.plot(m.index, m.values, "o-", color=color, label=method)
+                top = max(top, float(m.max()) * 1.1)
         n = sel[sel.method == "base"].groupby("seconds").subject.nunique()
         for c, k in n.items():
-            ax.annotate(f"n={k}", (c, 0.3), ha="center", fontsize=7, color="0.4")
+            ax.annotate(f"n={k}", (c, 0.4), ha="center", fontsize=7, color="0.4")
         for method, style in (("loso-ridge", ":"), ("within-subject", "--")):
             v = sel[sel.method == method].rmse_deg
             if len(v):
-                ax.axhline(v.mean(), color="k", ls=style, lw=1, label=f"{method} (ref)")
-        ax.set_title(
-            case.replace("loso:", "new subject, known lab: ").replace("lolo:", "lab never seen: "),
-            fontsize=9,
-        )
+                ax.axhline(v.mean(), color="k", ls=style, lw=1, label=f"{method} (reference)")
+        kind, lab = case.split(":")
+        where = "a lab never seen" if kind == "lolo" else "a new subject of a known lab"
+        ax.set_title(f"{lab}: {where}", fontsize=9)
         ax.set_xlabel("seconds of the subject's walking used")
+        ax.set_ylabel("RMSE on later walking (deg)")
+        ax.set_ylim(0, top)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("RMSE on the subject's later walking (deg), mean over subjects")
-    axes[0][0].set_ylim(bottom=0)
-    axes[0][-1].legend(fontsize=7)
-    fig.suptitle("knee 100 ms ahead: the calibration curve", fontsize=10)
+    handles, labels = flat[0].get_legend_handles_labels()
+    for ax in flat[len(cases) :]:
+        ax.axis("off")
+    flat[len(cases)].legend(handles, labels, loc="center", fontsize=9, frameon=False)
+    fig.suptitle(
+        "knee 100 ms ahead: error on a person's later walking against seconds of "
+        "their walking used (mean over subjects)",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -277,7 +288,12 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", nargs="+", default=list(CASES))
     parser.add_argument("--seconds", type=float, nargs="+", default=list(curve.SECONDS))
     parser.add_argument("--out", type=Path, default=Path("runs/calibration"))
+    parser.add_argument("--figure-only", action="store_true", help="redraw from curve.csv")
     args = parser.parse_args(argv)
+    if args.figure_only:
+        table = pd.read_csv(args.out / "curve.csv")
+        print(figure(table[table.method != "done"], args.out / "curve.png"))
+        return 0
     logging.getLogger("gaitpredict").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
     labs = sorted({c.split(":")[1] for c in args.cases})

@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
     e.set_defaults(func=run_export)
 
     b = sub.add_parser("bench-latency", help="time StreamingPredictor.push on a real trial")
-    b.add_argument("checkpoint", type=Path)
+    b.add_argument("checkpoint", help="a checkpoint file or a shipped model's name")
     b.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
     b.add_argument("--pushes", type=int, default=20000, help="timed pushes (at least 10000)")
     b.add_argument("--data", default=None, help="recording or dataset to replay")
@@ -83,7 +83,10 @@ def run_bench(args) -> int:
     from ..realtime import StreamingPredictor
     from ..training.checkpoint import load_checkpoint
 
+    from ..pretrained import resolve_model
+
     torch.set_num_threads(1)
+    args.checkpoint = resolve_model(args.checkpoint)
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
     trial = max(usable_recordings(sp.spec, args.data), key=lambda t: t.n_frames)
     predictors = [sp]
