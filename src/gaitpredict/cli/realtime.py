@@ -80,10 +80,9 @@ def run_bench(args) -> int:
 
     from ..evaluation.latency import bench_pushes, compute_floor
     from ..evaluation.recordings import usable_recordings
+    from ..pretrained import resolve_model
     from ..realtime import StreamingPredictor
     from ..training.checkpoint import load_checkpoint
-
-    from ..pretrained import resolve_model
 
     torch.set_num_threads(1)
     args.checkpoint = resolve_model(args.checkpoint)
