@@ -16,8 +16,8 @@ def add_parser(sub) -> None:
         help="calibrate a network to one person from their first seconds of walking",
         description="The person's recordings in time order: the first --calibration-s "
         "seconds calibrate (their last quarter stops early and picks the mode), the rest "
-        "evaluates. Modes: auto (the best of the others and the unchanged model on the "
-        "held-out calibration seconds), "
+        "evaluates. Modes: auto (the best of the others on the held-out calibration seconds "
+        "if it beats the unchanged model there by 5 %, else the unchanged model); "
         + "; ".join(f"{name}: {text}" for name, (_, text) in MODES.items()),
     )
     p.add_argument("checkpoint", help="a checkpoint file or a shipped model's name")
