@@ -63,8 +63,13 @@ def plot_predictions(
         ax.plot(time_s[:n], truth_deg[:n], color="k", lw=2, label="true")
     for k, (name, pred) in enumerate(series.items()):
         ax.plot(time_s[:n], pred[:n], lw=1.2, color=f"C{k}", label=name)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("angle (deg)")
+    return _finish(fig, ax, out, title, "time (s)", "angle (deg)")
+
+
+def _finish(fig, ax, out: Path, title: str, xlabel: str, ylabel: str) -> Path:
+    """Labels, legend and grid of a one-panel figure, saved and closed."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -82,13 +87,5 @@ def plot_segments(segments: list[dict], out: Path, title: str = "") -> Path:
     if segments and "rmse_deg_unadapted" in segments[0]:
         ax.plot(mid, [s["rmse_deg_unadapted"] for s in segments], "s--", color="C1",
                 label="unadapted")  # fmt: skip
-    ax.set_xlabel("walking time (s), segment centres")
-    ax.set_ylabel("RMSE (deg)")
     ax.set_ylim(bottom=0)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return Path(out)
+    return _finish(fig, ax, out, title, "walking time (s), segment centres", "RMSE (deg)")
