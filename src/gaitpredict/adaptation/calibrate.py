@@ -53,6 +53,27 @@ def last_seconds(trials, seconds: float):
     return first_seconds(trials, max(total - seconds, 0.0))
 
 
+def window_seconds(spec) -> float:
+    """The shortest stretch that gives one window: the window plus the horizon."""
+    return (spec.window_frames + spec.horizon_frames) / spec.rate_hz
+
+
+def time_split(trials, spec, holdout_fraction: float = 0.25) -> tuple[Windows, Windows]:
+    """Windows of the earlier part and of the last `holdout_fraction` of the trials' time
+    (each at least one window plus 0.3 s): fitting and held-out parts of calibration seconds."""
+    total = sum(t.duration_s for t in trials)
+    need_s = window_seconds(spec) + 0.3
+    holdout_s = max(holdout_fraction * total, need_s)
+    if total - holdout_s < need_s:
+        raise GaitDataError(
+            f"{total:.2f} s of calibration walking is too little: both the fitting part and "
+            f"the held-out part need at least {need_s:.2f} s (a {spec.window_ms:g} ms window "
+            f"and the {spec.horizon_ms:g} ms horizon)"
+        )
+    fit_trials, holdout_trials = last_seconds(trials, holdout_s)
+    return Windows(fit_trials, spec), Windows(holdout_trials, spec)
+
+
 @torch.no_grad()
 def windows_rmse(model, windows: Windows) -> float:
     model.eval()
@@ -126,17 +147,7 @@ def calibrate(
         raise ConfigError(f"mode must be auto or one of {', '.join(MODES)}, got {mode!r}")
     last_linear(model)  # refuses baselines with a clear message
     cfg = cfg or TrainConfig(max_epochs=100, patience=10, batch_size=64, progress=False)
-    total = sum(t.duration_s for t in trials)
-    need_s = (spec.window_frames + spec.horizon_frames) / spec.rate_hz + 0.3
-    holdout_s = max(holdout_fraction * total, need_s)
-    if total - holdout_s < need_s:
-        raise GaitDataError(
-            f"{total:.2f} s of calibration walking is too little: both the fitting part and "
-            f"the held-out part need at least {need_s:.2f} s (a {spec.window_ms:g} ms window "
-            f"and the {spec.horizon_ms:g} ms horizon)"
-        )
-    fit_trials, holdout_trials = last_seconds(trials, holdout_s)
-    fit, holdout = Windows(fit_trials, spec), Windows(holdout_trials, spec)
+    fit, holdout = time_split(trials, spec, holdout_fraction)
     base = copy.deepcopy(model).float().eval()
     candidates = {"none": base}
     scores = {"none": windows_rmse(base, holdout)}
@@ -152,4 +163,6 @@ def calibrate(
     if mode == "auto":
         best = min(MODES, key=scores.get)
         chosen = best if scores[best] <= (1 - MARGIN) * scores["none"] else "none"
-    return Calibration(candidates[chosen], chosen, scores, epochs, total - holdout_s, holdout_s)
+    rate = spec.rate_hz
+    fit_s, holdout_s = fit.x.shape[0] / rate, holdout.x.shape[0] / rate  # usable stretches
+    return Calibration(candidates[chosen], chosen, scores, epochs, fit_s, holdout_s)

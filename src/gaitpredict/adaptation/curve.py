@@ -25,7 +25,7 @@ from ..realtime.replay import replay_many, summary
 from ..training.trainer import TrainConfig, fit_normalisation, seed_everything, train
 from ..windowing.splits import carve_validation
 from ..windowing.windows import Windows
-from .calibrate import calibrate, first_seconds, last_seconds, windows_rmse
+from .calibrate import calibrate, first_seconds, time_split, window_seconds, windows_rmse
 
 SECONDS = (0.0, 2.5, 5.0, 10.0, 20.0)
 SCRATCH = TrainConfig(max_epochs=60, patience=10, batch_size=64, progress=False)
@@ -50,18 +50,11 @@ def online_rmse(make_predictor, calibration, evaluation) -> tuple[float, float]:
     return s["rmse_deg"], s["rmse_deg_unadapted"]
 
 
-def _time_split(trials, spec):
-    need_s = (spec.window_frames + spec.horizon_frames) / spec.rate_hz + 0.3
-    total = sum(t.duration_s for t in trials)
-    fit, holdout = last_seconds(trials, max(0.25 * total, need_s))
-    return Windows(fit, spec), Windows(holdout, spec)
-
-
 def scratch_rmse(
     model_name, model_config, spec, calibration, evaluation: Windows, cfg: TrainConfig = SCRATCH
 ) -> float:
     """The network trained from scratch on the calibration seconds (last quarter stops)."""
-    fit, holdout = _time_split(calibration, spec)
+    fit, holdout = time_split(calibration, spec)
     seed_everything(cfg.seed, cfg.deterministic, cfg.threads)
     model = create_model(model_name, spec, **model_config)
     fit_normalisation(model, fit, cfg.norm_sample, cfg.seed)
@@ -69,33 +62,28 @@ def scratch_rmse(
     return windows_rmse(model, evaluation)
 
 
-def ridge_rmse(spec, fit_trials, val_trials, evaluation: Windows) -> float:
+def ridge_rmse(spec, fit: Windows, val: Windows, evaluation: Windows) -> float:
     model = create_model("ridge", spec)
-    fit, val = Windows(fit_trials, spec), Windows(val_trials, spec)
     model.fit(*fit.all(), *val.all())
     return windows_rmse(model, evaluation)
 
 
 def calibration_ridge_rmse(spec, calibration, evaluation: Windows) -> float:
-    fit, holdout = _time_split(calibration, spec)
-    model = create_model("ridge", spec)
-    model.fit(*fit.all(), *holdout.all())
-    return windows_rmse(model, evaluation)
+    """Ridge on the calibration seconds only (the last quarter picks its penalty)."""
+    return ridge_rmse(spec, *time_split(calibration, spec), evaluation)
 
 
 def loso_ridge_rmse(spec, train_trials, evaluation: Windows) -> float:
     """Ridge trained on the lab's other subjects (whole trials validate)."""
-    min_s = (spec.window_frames + spec.horizon_frames) / spec.rate_hz
-    fit, val = carve_validation(train_trials, 0.15, 0, min_s)
-    return ridge_rmse(spec, fit, val, evaluation)
+    fit, val = carve_validation(train_trials, 0.15, 0, window_seconds(spec))
+    return ridge_rmse(spec, Windows(fit, spec), Windows(val, spec), evaluation)
 
 
 def within_subject_network(
     model_name, model_config, spec, train_trials, cfg: TrainConfig
 ) -> object:
     """One network on every subject's part before evaluation (whole trials validate)."""
-    min_s = (spec.window_frames + spec.horizon_frames) / spec.rate_hz
-    fit, val = carve_validation(train_trials, cfg.val_fraction, cfg.seed, min_s)
+    fit, val = carve_validation(train_trials, cfg.val_fraction, cfg.seed, window_seconds(spec))
     fit_w, val_w = Windows(fit, spec), Windows(val, spec)
     seed_everything(cfg.seed, cfg.deterministic, cfg.threads)
     model = create_model(model_name, spec, **model_config)
