@@ -1,5 +1,7 @@
 """The reproduce pipeline on real data: a tiny grid end to end, resumption, executors."""
 
+import json
+import os
 import re
 
 import pandas as pd
@@ -78,8 +80,6 @@ def test_tiny_grid_fills_every_cell_of_tables_one_and_two(cmu_dir, tmp_path):
     for row in claims:  # one test subject: no test can be made, and the report says so
         assert row[2] == "1" and "too few subjects to test (n=1" in row[-1]
     # one resolved config: config.json, the checkpoint, metrics.json and the row agree
-    import json
-
     import torch
 
     for row in results.itertuples():
@@ -102,12 +102,12 @@ def test_a_failed_or_interrupted_grid_resumes_without_duplicates(cmu_dir, tmp_pa
     real = runner.execute_run
     calls, fail_once = [], {"const-velocity"}
 
-    def flaky(data_root, cfg, run_dir):
+    def flaky(data_root, cfg, run_dir, threads):
         calls.append(cfg["model"])
         if cfg["model"] in fail_once:
             fail_once.discard(cfg["model"])
             raise RuntimeError("disk full")
-        return real(data_root, cfg, run_dir)
+        return real(data_root, cfg, run_dir, threads)
 
     monkeypatch.setattr(runner, "execute_run", flaky)
     with pytest.raises(RunFailedError, match="1 of 3 runs failed.*const-velocity"):
@@ -117,6 +117,10 @@ def test_a_failed_or_interrupted_grid_resumes_without_duplicates(cmu_dir, tmp_pa
     calls.clear()
     summary = run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
     assert calls == ["const-velocity"] and summary.skipped == 2 and summary.executed == 1
+    session = json.loads((tmp_path / "sessions.json").read_text())[-1]
+    assert session["workers"] == 1 and session["threads_per_run"] == max(1, os.cpu_count())
+    runs = session["runs_per_hour"] * session["wall_seconds"] / 3600  # wall_seconds: 0.1 s
+    assert session["executed"] == 1 and runs == pytest.approx(1, abs=0.5)
     results = pd.read_csv(tmp_path / "results.csv")
     assert sorted(results.label) == ["const-velocity", "hold", "ridge"]
     assert results.run_id.is_unique
@@ -126,10 +130,10 @@ def test_ctrl_c_keeps_finished_runs(cmu_dir, tmp_path, monkeypatch):
     grid = tiny_grid([{"name": "table1", "models": ["hold", "const-velocity"]}])
     real = runner.execute_run
 
-    def interrupted(data_root, cfg, run_dir):
+    def interrupted(data_root, cfg, run_dir, threads):
         if cfg["model"] == "const-velocity":
             raise KeyboardInterrupt
-        return real(data_root, cfg, run_dir)
+        return real(data_root, cfg, run_dir, threads)
 
     monkeypatch.setattr(runner, "execute_run", interrupted)
     with pytest.raises(KeyboardInterrupt):

@@ -26,6 +26,12 @@ def add_parser(sub) -> None:
     p.add_argument("--executor", choices=["local", "ray"], default="local")
     p.add_argument("--workers", type=int, default=None, help="parallel runs (default: cores)")
     p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads per run (default: cores / workers, at least 1)",
+    )
+    p.add_argument(
         "--ray-address", default=None, help="a running Ray cluster (default: start one locally)"
     )
     p.add_argument("--data", default=None, help="dataset folder (default: cmu-walking)")
@@ -81,6 +87,7 @@ def run(args) -> int:
             args.workers,
             args.ray_address,
             command="gaitpredict " + " ".join(sys.argv[1:]),
+            threads=args.threads,
         )
     except KeyboardInterrupt:
         print(
@@ -89,9 +96,13 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 130
+    seconds = time.perf_counter() - start
+    per_hour = (
+        f" ({3600 * summary.executed / seconds:.0f} runs per hour)" if summary.executed else ""
+    )
     print(
-        f"{summary.executed} runs executed, {summary.skipped} already done, "
-        f"{time.perf_counter() - start:.0f} s"
+        f"{summary.executed} runs executed, {summary.skipped} already done, {seconds:.0f} s"
+        + per_hour
     )
     if not args.no_report:
         return report(args)

@@ -59,9 +59,9 @@ def run_folder_name(cfg: RunConfig) -> str:
     return re.sub(r"[^A-Za-z0-9_.+@-]", "-", name)
 
 
-def execute_run(data_root, cfg_dict: dict, run_dir: str) -> dict:
-    """Train and evaluate one run in this process (one torch thread) -> its results row.
-    `data_root`: a dataset (folder or name), or a list of them (a corpus of labs)."""
+def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> dict:
+    """Train and evaluate one run in this process (`threads` torch threads) -> its results
+    row. `data_root`: a dataset (folder or name), or a list of them (a corpus of labs)."""
     import warnings
 
     from ..data.corpus import load_corpus
@@ -76,7 +76,7 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str) -> dict:
             roots = data_root if isinstance(data_root, list) else [data_root]
             _DATASETS[key] = load_corpus(roots)
     cfg = RunConfig.from_dict(cfg_dict).resolved()
-    cfg.train.progress, cfg.train.threads = False, 1
+    cfg.train.progress, cfg.train.threads = False, threads
     execute = run_subject_folds if cfg.split == "subject-folds" else run_experiment
     try:
         with warnings.catch_warnings():
@@ -176,8 +176,12 @@ def run_grid(
     ray_address: str | None = None,
     progress: bool = True,
     command: str | None = None,
+    threads: int | None = None,
 ) -> GridSummary:
     """Run every run of `grid` not yet in `<out>/results.csv`; returns what happened.
+
+    `workers` runs at a time (default: one per core), each with `threads` torch threads
+    (default: the cores shared out among the workers, at least 1).
 
     Raises `RunFailedError` after the others finished if some runs raised (their tracebacks
     are in their folders' error.txt), KeyboardInterrupt after recording the finished ones.
@@ -186,12 +190,15 @@ def run_grid(
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
         raise ConfigError(f"--workers {workers}: at least 1")
+    threads = max(1, (os.cpu_count() or 1) // workers) if threads is None else threads
+    if threads < 1:
+        raise ConfigError(f"--threads {threads}: at least 1")
     if executor not in ("local", "ray"):
         raise ConfigError(f"unknown executor {executor!r}; expected local or ray")
     ensure_writable(out)
     with folder_lock(out, command):
-        return _run_locked(grid, data_root, out, executor, workers, ray_address, progress,
-                           command)  # fmt: skip
+        return _run_locked(grid, data_root, out, executor, (workers, threads), ray_address,
+                           progress, command)  # fmt: skip
 
 
 def ensure_writable(out: Path) -> None:
@@ -205,7 +212,8 @@ def ensure_writable(out: Path) -> None:
         raise RunError(f"{out}: cannot write the results folder ({exc.strerror})") from None
 
 
-def _run_locked(grid, data_root, out, executor, workers, ray_address, progress, command):
+def _run_locked(grid, data_root, out, executor, parallel, ray_address, progress, command):
+    workers, threads = parallel
     _remember_grid(grid, data_root, out)
     table = ResultsTable(out / RESULTS)
     configs = grid.expand()
@@ -213,7 +221,7 @@ def _run_locked(grid, data_root, out, executor, workers, ray_address, progress, 
     todo = [c for c in configs if run_id(c) not in done]
     summary = GridSummary(total=len(configs), skipped=len(configs) - len(todo))
     root = data_root if isinstance(data_root, list) else str(data_root)
-    jobs = [(root, c.to_dict(), str(out / "runs" / run_folder_name(c))) for c in todo]
+    jobs = [(root, c.to_dict(), str(out / "runs" / run_folder_name(c)), threads) for c in todo]
     bar = tqdm(
         total=len(configs), initial=summary.skipped, desc="runs", unit="run", disable=not progress
     )
@@ -238,7 +246,7 @@ def _run_locked(grid, data_root, out, executor, workers, ray_address, progress, 
     finally:
         bar.close()
         summary.wall_seconds = time.perf_counter() - start
-        _log_session(out, executor, workers, summary, command)
+        _log_session(out, executor, parallel, summary, command)
     if summary.failed:
         raise RunFailedError(
             f"{len(summary.failed)} of {len(todo)} runs failed (tracebacks in their run "
@@ -333,7 +341,7 @@ def _remember_grid(grid: Grid, data_root: str, out: Path) -> None:
     write_text(out / "grid.yaml", yaml.safe_dump(grid.to_dict(), sort_keys=False))
 
 
-def _log_session(out: Path, executor, workers, summary: GridSummary, command=None) -> None:
+def _log_session(out: Path, executor, parallel, summary: GridSummary, command=None) -> None:
     path = out / "sessions.json"
     sessions = json.loads(path.read_text()) if path.exists() else []
     sessions.append(
@@ -341,8 +349,10 @@ def _log_session(out: Path, executor, workers, summary: GridSummary, command=Non
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": command,
             "executor": executor,
-            "workers": workers,
+            "workers": parallel[0],
+            "threads_per_run": parallel[1],
             "executed": summary.executed,
+            "runs_per_hour": round(3600 * summary.executed / max(summary.wall_seconds, 1e-9), 1),
             "skipped": summary.skipped,
             "failed": len(summary.failed),
             "wall_seconds": round(summary.wall_seconds, 1),
