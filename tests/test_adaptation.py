@@ -317,3 +317,16 @@ def test_recordings_at_the_model_rate_restart_the_clock_without_a_second_reset(b
     sp = StreamingPredictor.from_checkpoint(biased, backend="onnx", adapt=True)
     replay_many(sp, at_100_hz)
     assert sp.resets == 3 and sp.clock_restarts == 0
+
+
+def test_stream_says_why_a_short_recording_gave_nothing_and_refuses_bad_segments(tmp_path, capsys):
+    short = FIXTURES / "formats" / "ik.mot"  # under one 500 ms window of frames
+    assert main(["stream", LEGS, "--replay", str(short), "--json", "--out", str(tmp_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (
+        report["predictions"] == 0
+        and "never filled a 500 ms window" in report["why_no_predictions"]
+    )
+    args = ["stream", LEGS, "--replay", str(short), "--segment-s", "0", "--out", str(tmp_path)]
+    assert main(args) == 2
+    assert "--segment-s must be > 0" in capsys.readouterr().err

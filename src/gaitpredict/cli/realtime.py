@@ -130,6 +130,8 @@ def run_stream(args) -> int:
     from ..realtime import StreamingPredictor
 
     torch.set_num_threads(1)
+    if not args.segment_s > 0:
+        raise ConfigError(f"--segment-s must be > 0 seconds, got {args.segment_s}")
     adapt = args.adapt or args.load_adaptation is not None
     if args.save_adaptation is not None and not adapt:
         raise ConfigError("--save-adaptation needs --adapt: there is nothing learned to save")
@@ -156,7 +158,11 @@ def run_stream(args) -> int:
               "adapt": adapt, "predictions": len(table),
               "bridged": int(table.bridged.sum()) if len(table) else 0,
               "resets": sp.resets}  # fmt: skip
-    if len(table):
+    if not len(table):
+        result["why_no_predictions"] = (
+            f"{sp.status}: the recordings never filled a {sp.spec.window_ms:g} ms window"
+        )
+    else:
         result.update(summary(table, sp.spec.target, args.segment_s))
         result.update(score(table, sp.spec.target))  # per target channel
     if sp.adapter is not None:

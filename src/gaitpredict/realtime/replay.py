@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.trial import Trial
+from ..errors import ConfigError
 from ..evaluation.metrics import mae, rmse
 
 
@@ -97,6 +98,8 @@ def summary(table: pd.DataFrame, targets, segment_s: float = 10.0) -> dict:
     """RMSE and MAE over every target and prediction, and RMSE in consecutive segments of
     walking time (`segments`: start_s, end_s, rmse_deg and, when adapting,
     rmse_deg_unadapted); with an adapting predictor also the unadapted figures."""
+    if not segment_s > 0:
+        raise ConfigError(f"segment_s must be > 0 seconds, got {segment_s}")
     adapting = f"{targets[0]}_unadapted_deg" in table
     e = _errors(table, targets, "pred")
     e_un = _errors(table, targets, "unadapted") if adapting else None
