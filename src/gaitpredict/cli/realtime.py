@@ -146,8 +146,8 @@ def run_stream(args) -> int:
 
         out_name = args.lsl_out or f"{args.lsl_in}-prediction"
         counts = stream_lsl(sp, args.lsl_in, out_name, args.max_samples, args.idle_timeout_s)
-        _save_adaptation(sp, args)
-        print(json.dumps({"published_to": out_name, "backend": sp.backend.name, **counts}))
+        result = {"published_to": out_name, "backend": sp.backend.name, **counts}
+        print(json.dumps({**result, **_adaptation(sp, args)}))
         return 0
     from ..data.io import read_trial
     from ..realtime.replay import replay_many, score, summary, write_outputs
@@ -165,12 +165,7 @@ def run_stream(args) -> int:
     else:
         result.update(summary(table, sp.spec.target, args.segment_s))
         result.update(score(table, sp.spec.target))  # per target channel
-    if sp.adapter is not None:
-        result["adaptation"] = {"updates": sp.adapter.updates, "gated": sp.adapter.gated,
-                                "active_at_end": sp.adapter.active}  # fmt: skip
-    saved = _save_adaptation(sp, args)
-    if saved:
-        result["adaptation"]["saved_to"] = str(saved)
+    result.update(_adaptation(sp, args))
     paths = []
     if len(table):
         title = (f"{trials[0].trial_id}{' ...' if len(trials) > 1 else ''}: streamed "
@@ -186,10 +181,15 @@ def run_stream(args) -> int:
     return 0
 
 
-def _save_adaptation(sp, args):
-    if args.save_adaptation is None:
-        return None
-    return sp.save_adaptation(args.save_adaptation)
+def _adaptation(sp, args) -> dict:
+    """What an adapting predictor learned (saved where asked), for the JSON summary."""
+    if sp.adapter is None:
+        return {}
+    a = sp.adapter
+    report = {"updates": a.updates, "gated": a.gated, "active_at_end": a.active}
+    if args.save_adaptation is not None:
+        report["saved_to"] = str(sp.save_adaptation(args.save_adaptation))
+    return {"adaptation": report}
 
 
 def run_publish(args) -> int:
