@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -31,14 +30,12 @@ import pandas as pd  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from gaitpredict.adaptation import curve  # noqa: E402
-from gaitpredict.adaptation.bases import base_checkpoint  # noqa: E402
+from gaitpredict.adaptation.bases import BaseModels, known_subjects  # noqa: E402
 from gaitpredict.adaptation.calibrate import windows_rmse  # noqa: E402
 from gaitpredict.atomic import replacing, write_json  # noqa: E402
 from gaitpredict.data.corpus import load_corpus  # noqa: E402
-from gaitpredict.realtime import StreamingPredictor  # noqa: E402
-from gaitpredict.realtime.export import export_bytes  # noqa: E402
-from gaitpredict.realtime.replay import replay_many  # noqa: E402
-from gaitpredict.training.checkpoint import load_checkpoint  # noqa: E402
+from gaitpredict.experiments.run import only_labs  # noqa: E402
+from gaitpredict.realtime.replay import replay_many, summary  # noqa: E402
 from gaitpredict.training.trainer import TrainConfig  # noqa: E402
 from gaitpredict.windowing.splits import leave_subjects_out  # noqa: E402
 from gaitpredict.windowing.windows import Windows  # noqa: E402
@@ -50,59 +47,28 @@ LAB_STREAM_AFTER_S = 10.0
 METHODS = {"base": "C7", "online": "C0", "offline": "C1", "scratch": "C2", "ridge": "C4"}
 
 
-class Bases:
-    """Checkpoints, loaded once, and their ONNX files for the streaming predictor."""
-
-    def __init__(self, results: Path, inputs: str):
-        self.results, self.inputs, self._cache = results, inputs, {}
-        self._tmp = Path(tempfile.mkdtemp())
-
-    def get(self, kind, lab, subject):
-        path = base_checkpoint(self.results, kind, lab, subject, self.inputs)
-        if path not in self._cache:
-            model, spec, payload = load_checkpoint(path)
-            onnx = self._tmp / f"{len(self._cache)}.onnx"
-            onnx.write_bytes(export_bytes(model, spec, payload["model_name"]))
-            self._cache[path] = (model, spec, payload, onnx)
-        model, spec, payload, onnx = self._cache[path]
-
-        def make():
-            return StreamingPredictor.from_checkpoint(
-                path, backend="onnx", onnx_path=onnx, adapt=True
-            )
-
-        return path, model, spec, payload, make
-
-
-def subjects_of(dataset, lab):
-    return [s for s in dataset.subjects if s.startswith(lab + "/") and not s.endswith("unknown")]
-
-
 def run_case(case, corpus, bases, seconds, done, emit):
     kind, lab = case.split(":")
-    lab_data = corpus.__class__(lab, [t for t in corpus.trials if t.meta.get("lab") == lab])
-    subjects = sorted(subjects_of(corpus, lab))
+    lab_data = only_labs(corpus, [lab])
+    subjects = known_subjects(corpus, lab)
     spec0 = None
     for subject in tqdm(subjects, desc=case, leave=False):
-        path, model, spec, payload, make = bases.get(kind, lab, subject)
-        spec0 = spec0 or spec
+        base = bases.get(kind, lab, subject)
+        spec = spec0 = base.spec
         usable, _ = lab_data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
         trials = usable.trials_of(subject)
         if (case, subject) in done or not trials:
             continue
-        lengths, _, evaluation = curve.plan(trials, seconds)
-        rows = curve.subject_curve(model, spec, payload, trials, make, seconds)
-        split = leave_subjects_out(usable, [subject], "loso")
-        eval_w = Windows(evaluation, spec)
-        rows.append(
-            {
-                "method": "loso-ridge",
-                "seconds": np.nan,
-                "rmse_deg": curve.loso_ridge_rmse(spec, split.train, eval_w),
-                "evaluation_s": rows[0]["evaluation_s"],
-            }
+        others = leave_subjects_out(usable, [subject], "loso").train
+        rows = curve.subject_curve(
+            base.model, spec, base.payload, trials, base.predictor, seconds, others
         )
-        emit([{"case": case, "lab": lab, "subject": subject, "base": str(path), **r} for r in rows])
+        emit(
+            [
+                {"case": case, "lab": lab, "subject": subject, "base": str(base.path), **r}
+                for r in rows
+            ]
+        )
     if (case, "within-subject") not in done:
         emit(within_rows(case, lab, lab_data, subjects, spec0, bases, seconds))
     if kind == "lolo" and (case, "lab-stream") not in done:
@@ -121,7 +87,7 @@ def within_rows(case, lab, lab_data, subjects, spec, bases, seconds):
         _, part, evaluation = curve.plan(trials, seconds)
         before += part
         evaluations[subject] = evaluation
-    payload = bases.get(case.split(":")[0], lab, subjects[0])[3]
+    payload = bases.get(case.split(":")[0], lab, subjects[0]).payload
     model = curve.within_subject_network(
         payload["model_name"], payload["model_config"], spec, before, WITHIN
     )
@@ -149,23 +115,21 @@ def within_rows(case, lab, lab_data, subjects, spec, bases, seconds):
 
 def lab_stream_rows(case, lab, lab_data, subjects, bases):
     """The lab's subjects one after another through one adapting predictor."""
-    path, model, spec, payload, make = bases.get("lolo", lab, subjects[0])
+    base = bases.get("lolo", lab, subjects[0])
+    spec = base.spec
     usable, _ = lab_data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
-    sp, rows, walked = make(), [], 0.0
+    sp, rows, walked = base.predictor(), [], 0.0
     for subject in subjects:
         trials = usable.trials_of(subject)
         if not trials:
             continue
         if walked:
             sp.reset(f"next subject ({subject})")
-        table = replay_many(sp, trials)
-        ch = spec.target[0]
-        err = table[f"{ch}_pred_deg"] - table[f"{ch}_true_deg"]
-        err_un = table[f"{ch}_unadapted_deg"] - table[f"{ch}_true_deg"]
+        scores = summary(replay_many(sp, trials), spec.target)
         split = leave_subjects_out(usable, [subject], "loso")
         ridge = curve.loso_ridge_rmse(spec, split.train, Windows(trials, spec))
-        for method, value in (("lab-stream-online", err), ("lab-stream-base", err_un)):
-            rows.append({"method": method, "rmse_deg": float(np.sqrt(np.nanmean(value**2)))})
+        rows.append({"method": "lab-stream-online", "rmse_deg": scores["rmse_deg"]})
+        rows.append({"method": "lab-stream-base", "rmse_deg": scores["rmse_deg_unadapted"]})
         rows.append({"method": "lab-stream-loso-ridge", "rmse_deg": ridge})
         for r in rows[-3:]:
             r.update(subject=subject, seconds=walked)  # lab walking before this subject
@@ -308,7 +272,7 @@ def main(argv=None) -> int:
         with replacing(table_path) as tmp:
             pd.DataFrame(rows).to_csv(tmp, index=False)
 
-    bases = Bases(args.cross_lab, args.inputs)
+    bases = BaseModels(args.cross_lab, args.inputs)
     for case in tqdm(args.cases, desc="cases"):
         run_case(case, corpus, bases, args.seconds, done, emit)
     table = pd.DataFrame(rows)

@@ -17,21 +17,17 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from gaitpredict.adaptation.bases import base_checkpoint
+from gaitpredict.adaptation.bases import BaseModels, known_subjects
 from gaitpredict.adaptation.online import AdaptConfig
 from gaitpredict.atomic import write_json
 from gaitpredict.data.corpus import load_corpus
-from gaitpredict.realtime import StreamingPredictor
-from gaitpredict.realtime.export import export_bytes
 from gaitpredict.realtime.replay import replay_many, summary
-from gaitpredict.training.checkpoint import load_checkpoint
 
 SMALL_LABS = (
     "addbio_walking",
@@ -62,17 +58,13 @@ def main(argv=None) -> int:
     settings = list(itertools.product(FORGETTING, PRIOR_VAR, MIN_CHECKED_S, GUARD_S))
     scores = {s: [] for s in settings}
     rows = []
-    tmp = Path(tempfile.mkdtemp())
+    bases = BaseModels(args.cross_lab, args.inputs)
     for lab in SMALL_LABS:
-        subjects = [
-            s for s in corpus.subjects if s.startswith(lab + "/") and not s.endswith("/unknown")
-        ]
+        subjects = known_subjects(corpus, lab)
         if not subjects:
             continue
-        ckpt = base_checkpoint(args.cross_lab, "lolo", lab, subjects[0], args.inputs)
-        model, spec, payload = load_checkpoint(ckpt)
-        onnx = tmp / f"{lab}.onnx"
-        onnx.write_bytes(export_bytes(model, spec, payload["model_name"]))
+        base = bases.get("lolo", lab, subjects[0])
+        spec = base.spec
         usable, _ = corpus.with_channels(list(spec.inputs))
         for subject in tqdm(subjects, desc=lab, leave=False):
             trials = usable.trials_of(subject)
@@ -81,10 +73,7 @@ def main(argv=None) -> int:
             for setting in settings:
                 f, p, c, g = setting
                 config = AdaptConfig(forgetting=f, prior_var=p, min_checked_s=c, guard_s=g)
-                sp = StreamingPredictor.from_checkpoint(
-                    ckpt, backend="onnx", onnx_path=onnx, adapt=config
-                )
-                table = replay_many(sp, trials)
+                table = replay_many(base.predictor(config), trials)
                 if table.empty:
                     break
                 s = summary(table, spec.target)

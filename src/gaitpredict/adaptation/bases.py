@@ -10,6 +10,8 @@ Only runs of the current cross-lab grid count (not older versions in the same fo
 from __future__ import annotations
 
 import json
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -64,3 +66,50 @@ def fold_subjects(checkpoint: Path) -> list[str]:
     """The subjects a subject-fold network was tested on (none trained it)."""
     config = json.loads((Path(checkpoint).parent / "config.json").read_text())
     return list(config.get("test_subjects") or [])
+
+
+def known_subjects(dataset, lab: str) -> list[str]:
+    """The lab's named subjects in a labelled corpus (`unknown` trials only train)."""
+    return sorted(
+        s for s in dataset.subjects if s.startswith(lab + "/") and not s.endswith("/unknown")
+    )
+
+
+@dataclass
+class Base:
+    """One base network: its checkpoint, loaded, and an ONNX file for streaming it."""
+
+    path: Path
+    model: object
+    spec: object
+    payload: dict
+    onnx: Path
+
+    def predictor(self, adapt=True):
+        """A fresh streaming predictor on onnxruntime (`adapt`: True or an AdaptConfig)."""
+        from ..realtime import StreamingPredictor
+
+        return StreamingPredictor.from_checkpoint(
+            self.path, backend="onnx", onnx_path=self.onnx, adapt=adapt
+        )
+
+
+class BaseModels:
+    """`base_checkpoint`s, each loaded and exported to ONNX once."""
+
+    def __init__(self, results_dir, inputs: str, target: str = "r_knee_flex"):
+        self.results_dir, self.inputs, self.target = Path(results_dir), inputs, target
+        self._cache: dict[Path, Base] = {}
+        self._tmp = Path(tempfile.mkdtemp(prefix="gaitpredict-bases-"))
+
+    def get(self, kind: str, lab: str, subject: str) -> Base:
+        from ..realtime.export import export_bytes
+        from ..training.checkpoint import load_checkpoint
+
+        path = base_checkpoint(self.results_dir, kind, lab, subject, self.inputs, self.target)
+        if path not in self._cache:
+            model, spec, payload = load_checkpoint(path)
+            onnx = self._tmp / f"{len(self._cache)}.onnx"
+            onnx.write_bytes(export_bytes(model, spec, payload["model_name"]))
+            self._cache[path] = Base(path, model, spec, payload, onnx)
+        return self._cache[path]

@@ -18,10 +18,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import torch
 
 from ..errors import ConfigError, GaitDataError
+from ..evaluation.metrics import rmse
+from ..evaluation.recordings import predict_all
 from ..training.trainer import TrainConfig, seed_everything, train
 from ..windowing.windows import Windows
 from .features import last_linear
@@ -74,14 +75,10 @@ def time_split(trials, spec, holdout_fraction: float = 0.25) -> tuple[Windows, W
     return Windows(fit_trials, spec), Windows(holdout_trials, spec)
 
 
-@torch.no_grad()
 def windows_rmse(model, windows: Windows) -> float:
+    """RMSE in degrees of `model` (put in eval mode) over every window."""
     model.eval()
-    total, n = 0.0, 0
-    for x, y in windows.chunks(4096):
-        total += float(((model(x).float() - y) ** 2).sum())
-        n += y.numel()
-    return float(np.sqrt(total / max(n, 1)))
+    return rmse(*predict_all(model, windows))
 
 
 def _fit_offset(model, fit: Windows, holdout: Windows, cfg: TrainConfig) -> int:
@@ -125,13 +122,8 @@ class Calibration:
     holdout_s: float = 0.0
 
     def describe(self) -> dict:
-        return {
-            "mode": self.mode,
-            "holdout_rmse_deg": self.holdout_rmse_deg,
-            "epochs": self.epochs,
-            "fit_s": self.fit_s,
-            "holdout_s": self.holdout_s,
-        }
+        """Everything but the model, for a checkpoint's or a report's JSON."""
+        return {k: v for k, v in vars(self).items() if k != "model"}
 
 
 def calibrate(
@@ -157,7 +149,6 @@ def calibrate(
         candidate = copy.deepcopy(base)
         epochs[name] = MODES[name][0](candidate, fit, holdout, cfg)
         candidate.requires_grad_(True)
-        candidate.eval()
         candidates[name], scores[name] = candidate, windows_rmse(candidate, holdout)
     chosen = mode
     if mode == "auto":

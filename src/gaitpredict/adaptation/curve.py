@@ -54,12 +54,17 @@ def scratch_rmse(
     model_name, model_config, spec, calibration, evaluation: Windows, cfg: TrainConfig = SCRATCH
 ) -> float:
     """The network trained from scratch on the calibration seconds (last quarter stops)."""
-    fit, holdout = time_split(calibration, spec)
+    model = _trained(model_name, model_config, spec, *time_split(calibration, spec), cfg)
+    return windows_rmse(model, evaluation)
+
+
+def _trained(model_name, model_config, spec, fit: Windows, val: Windows, cfg: TrainConfig):
+    """A network from scratch: seeded, normalised on `fit`, stopped early on `val`."""
     seed_everything(cfg.seed, cfg.deterministic, cfg.threads)
     model = create_model(model_name, spec, **model_config)
     fit_normalisation(model, fit, cfg.norm_sample, cfg.seed)
-    train(model, fit, holdout, cfg)
-    return windows_rmse(model, evaluation)
+    train(model, fit, val, cfg)
+    return model
 
 
 def ridge_rmse(spec, fit: Windows, val: Windows, evaluation: Windows) -> float:
@@ -84,16 +89,14 @@ def within_subject_network(
 ) -> object:
     """One network on every subject's part before evaluation (whole trials validate)."""
     fit, val = carve_validation(train_trials, cfg.val_fraction, cfg.seed, window_seconds(spec))
-    fit_w, val_w = Windows(fit, spec), Windows(val, spec)
-    seed_everything(cfg.seed, cfg.deterministic, cfg.threads)
-    model = create_model(model_name, spec, **model_config)
-    fit_normalisation(model, fit_w, cfg.norm_sample, cfg.seed)
-    train(model, fit_w, val_w, cfg)
-    return model
+    return _trained(model_name, model_config, spec, Windows(fit, spec), Windows(val, spec), cfg)
 
 
-def subject_curve(base, spec, payload, trials, make_predictor, seconds=SECONDS) -> list[dict]:
-    """Rows {method, seconds, rmse_deg[, mode]} of one subject's curve."""
+def subject_curve(
+    base, spec, payload, trials, make_predictor, seconds=SECONDS, others=None
+) -> list[dict]:
+    """Rows {method, seconds, rmse_deg[, mode]} of one subject's curve; with `others` (the
+    lab's other subjects' trials) also the `loso-ridge` reference on the same later part."""
     lengths, _, evaluation = plan(trials, seconds)
     eval_w = Windows(evaluation, spec)
     base_rmse = windows_rmse(copy.deepcopy(base).float(), eval_w)
@@ -135,5 +138,8 @@ def subject_curve(base, spec, payload, trials, make_predictor, seconds=SECONDS) 
                 "rmse_deg": calibration_ridge_rmse(spec, calibration, eval_w),
             }
         )
+    if others:
+        ridge = loso_ridge_rmse(spec, others, eval_w)
+        rows.append({"method": "loso-ridge", "seconds": float("nan"), "rmse_deg": ridge})
     eval_s = round(sum(t.duration_s for t in evaluation), 2)
     return [{**r, "evaluation_s": eval_s} for r in rows]

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg.blas import daxpy, dger, dsymv, dsyr
 
-from ..atomic import replacing
+from ..atomic import write_json
 from ..errors import CheckpointError, ConfigError
 
 FORMAT = "gaitpredict-adaptation/1"
@@ -87,6 +87,7 @@ class OnlineAdapter:
         self._base1, self._used1 = [0.0] * n, [0.0] * n  # one target: Python floats
         self._z[:, -1] = 1.0
         self._t0 = int(self.target_idx[0])
+        # the settings the hot path reads, as plain attributes
         self._gate, self._lam = self.config.gate_deg, self.config.forgetting
         self._max = self.config.max_correction_deg
         self._pz = np.zeros(self.d)
@@ -187,7 +188,7 @@ class OnlineAdapter:
         z = self._z[k]
         z[:-1] = features
         self._valid[k] = valid
-        active = self.checked >= self._min_checked and self.mse_adapted <= self.mse_base
+        active = self.active
         if self.m == 1:
             b = float(base[0])
             delta = min(max(float(z @ self._theta0), -self._max), self._max)
@@ -206,15 +207,21 @@ class OnlineAdapter:
         return out
 
     # -- carrying it to the next session -------------------------------------------------
-    def state(self) -> dict:
+    def _identity(self) -> dict:
+        """What an adaptation belongs to: the model, its features, target, horizon, rate."""
         return {
-            "format": FORMAT,
             "model_id": self.model_id,
-            "config": asdict(self.config),
             "n_features": self.d - 1,
             "target_idx": self.target_idx.tolist(),
             "horizon_frames": self.h,
             "rate_hz": self.rate_hz,
+        }
+
+    def state(self) -> dict:
+        return {
+            "format": FORMAT,
+            **self._identity(),
+            "config": asdict(self.config),
             "theta": self.theta.tolist(),
             "P": self.P.tolist(),
             "mse_base": self.mse_base,
@@ -226,10 +233,7 @@ class OnlineAdapter:
 
     def save(self, path) -> Path:
         """A JSON file (written atomically) that `load` restores into the same model."""
-        path = Path(path)
-        with replacing(path) as tmp:
-            Path(tmp).write_text(json.dumps(self.state()))
-        return path
+        return write_json(path, self.state())
 
     def load(self, path) -> None:
         """Restore what `save` wrote; refused for another model, target or horizon."""
@@ -242,14 +246,7 @@ class OnlineAdapter:
             raise CheckpointError(f"{path}: not an adaptation file ({exc})") from None
         if not isinstance(state, dict) or state.get("format") != FORMAT:
             raise CheckpointError(f"{path}: not a gaitpredict adaptation file ({FORMAT})")
-        mine = {
-            "model_id": self.model_id,
-            "n_features": self.d - 1,
-            "target_idx": self.target_idx.tolist(),
-            "horizon_frames": self.h,
-            "rate_hz": self.rate_hz,
-        }
-        differ = {k: (state.get(k), v) for k, v in mine.items() if state.get(k) != v}
+        differ = {k: (state.get(k), v) for k, v in self._identity().items() if state.get(k) != v}
         if differ:
             raise CheckpointError(
                 f"{path}: saved for another model; (saved, this predictor): {differ}"
@@ -257,12 +254,12 @@ class OnlineAdapter:
         theta, P = np.asarray(state["theta"], float), np.asarray(state["P"], float)
         if (
             theta.shape != self.theta.shape
-            or P.shape != self.P.shape
+            or P.shape != (self.d, self.d)
             or not (np.isfinite(theta).all() and np.isfinite(P).all())
         ):
             raise CheckpointError(f"{path}: damaged adaptation (shapes or non-finite values)")
         self.theta[:], self.P = theta, P
         self.mse_base, self.mse_adapted = float(state["mse_base"]), float(state["mse_adapted"])
         self.updates, self.gated = int(state["updates"]), int(state["gated"])
-        self.checked = int(state.get("checked", self.updates))
+        self.checked = int(state["checked"])
         self.interrupt()

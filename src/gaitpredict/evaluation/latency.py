@@ -27,15 +27,10 @@ def compute_floor(model, spec) -> dict:
             "floor_us": round(flops / (gflops * 1e3), 1)}  # fmt: skip
 
 
-def bench_push(predictor, trial, pushes: int = 20000) -> dict:
-    """Time `pushes` calls of `predictor.push` replaying `trial` (after filling the window
-    and 500 warm-up pushes); microseconds."""
-    return bench_pushes([predictor], trial, pushes)[0]
-
-
 def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500) -> list[dict]:
-    """`bench_push` for several predictors side by side: they take turns in blocks of
-    `block` pushes, so that a machine that speeds up or slows down meanwhile affects all
+    """Time `pushes` calls of each predictor's `push` replaying `trial` (after filling the
+    window and 500 warm-up pushes), in microseconds. Several predictors take turns in blocks
+    of `block` pushes, so that a machine that speeds up or slows down meanwhile affects all
     alike."""
     if pushes < MIN_PUSHES:
         raise ConfigError(f"--pushes {pushes}: at least {MIN_PUSHES} for a stable p99")

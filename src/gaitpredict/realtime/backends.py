@@ -39,7 +39,7 @@ class OnnxBackend:
     def __init__(self, sess, x: np.ndarray, out: np.ndarray, features: np.ndarray | None = None,
                  source: str = "the ONNX model"):  # fmt: skip
         ort = export.require_onnxruntime()
-        self.sess, self.out, self.features = sess, out, features
+        self.sess = sess
         self._y = out.reshape(1, -1)  # a view: onnxruntime writes straight into `out`
         self.binding = sess.io_binding()
         self.binding.bind_ortvalue_input(export.INPUT, ort.OrtValue.ortvalue_from_numpy(x))
