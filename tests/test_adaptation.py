@@ -139,6 +139,11 @@ def test_adaptation_is_saved_loaded_and_refused_for_another_model(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="not an adaptation file"):
         again.load(tmp_path / "bad.json")
+    cut = json.loads(path.read_text())
+    del cut["checked"]
+    (tmp_path / "cut.json").write_text(json.dumps(cut))
+    with pytest.raises(CheckpointError, match=r"missing \['checked'\]"):
+        again.load(tmp_path / "cut.json")
     with pytest.raises(ConfigError, match="forgetting"):
         AdaptConfig(forgetting=1.5)
 

@@ -246,6 +246,9 @@ class OnlineAdapter:
             raise CheckpointError(f"{path}: not an adaptation file ({exc})") from None
         if not isinstance(state, dict) or state.get("format") != FORMAT:
             raise CheckpointError(f"{path}: not a gaitpredict adaptation file ({FORMAT})")
+        missing = [k for k in self.state() if k not in state]
+        if missing:
+            raise CheckpointError(f"{path}: damaged adaptation file; missing {missing}")
         differ = {k: (state.get(k), v) for k, v in self._identity().items() if state.get(k) != v}
         if differ:
             raise CheckpointError(
