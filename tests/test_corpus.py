@@ -142,3 +142,90 @@ def test_a_cross_lab_grid_runs_records_and_reports(tmp_path):
     report = (tmp_path / "out" / "report.md").read_text()
     assert "## Across labs" in report and "| lab_a | 2 |" in report
     assert (tmp_path / "out" / "figures" / "cross_lab_legs.png").is_file()
+
+
+def test_a_grid_of_two_labs_leaves_each_subject_out_inside_its_lab_and_pools_claims(tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    from gaitpredict.data.corpus import load_corpus
+    from gaitpredict.evaluation.metrics import rmse
+    from gaitpredict.experiments import Grid, run_grid
+    from gaitpredict.report import write_report
+    from gaitpredict.report.tables import CLAIMS, block_rows, evaluate_claims, per_lab_effects
+    from gaitpredict.windowing.windows import Windows, WindowSpec
+
+    from .conftest import FIXTURES
+
+    for lab, subjects in {"lab_a": ["S08", "S16"], "lab_b": ["S39", "S16"]}.items():
+        for s in subjects:
+            shutil.copytree(FIXTURES / "tiny" / s, tmp_path / "labs" / lab / s)
+    grid = Grid.from_dict({
+        "datasets": ["lab_a", "lab_b"],
+        "train": {"max_epochs": 1, "patience": 1},
+        "blocks": [{"name": "table1", "models": ["attn-cnn-lstm", "ridge", "hold"],
+                    "inputs": ["legs"], "horizons_ms": [50], "windows_ms": [100]}],
+    })  # fmt: skip
+    runs = grid.expand()  # one run per model and lab, a network per subject inside it
+    assert len(runs) == 6
+    assert {(c.split, tuple(c.labs), c.folds_k) for c in runs} == {
+        ("subject-folds", ("lab_a",), None), ("subject-folds", ("lab_b",), None)
+    }  # fmt: skip
+    roots = [str(tmp_path / "labs" / lab) for lab in ("lab_a", "lab_b")]
+    run_grid(grid, roots, tmp_path / "out", workers=1, progress=False)
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    rows = block_rows(grid, results, "table1")
+    assert len(rows) == 3 * 4 and set(rows.split) == {"loso"}
+    assert set(rows.test_subject) == {"lab_a/S08", "lab_a/S16", "lab_b/S39", "lab_b/S16"}
+    # hold on lab_b's S16, left out of lab_b: the last observed knee angle, on its windows
+    corpus = load_corpus(roots)
+    spec = WindowSpec.create("legs", "r_knee_flex", 100, 50, 120.0)
+    x, y = Windows(corpus.trials_of("lab_b/S16"), spec).all()
+    knee = spec.inputs.index("r_knee_flex")
+    hold = rows[(rows.label == "hold") & (rows.test_subject == "lab_b/S16")].iloc[0]
+    assert hold.lab == "lab_b"
+    assert hold.rmse_deg == pytest.approx(rmse(x[:, -1, knee].numpy(), y[:, 0].numpy()), abs=1e-3)
+    assert np.isfinite(hold.mae_deg) and hold.mae_deg <= hold.rmse_deg
+    # the claim pools both labs' subjects, paired by subject
+    beats_ridge = next(c for c in CLAIMS if c.b == {"label": "ridge"})
+    (claim, tested), *_ = [t for t in evaluate_claims(grid, results) if t[0] is beats_ridge]
+    assert tested.n == 4
+    by = rows.set_index(["label", "test_subject"]).rmse_deg
+    diffs = {s: by["attn-cnn-lstm", s] - by["ridge", s] for s in rows.test_subject.unique()}
+    assert tested.median_diff == pytest.approx(np.median(list(diffs.values())), abs=1e-6)
+    lab_a = np.median([d for s, d in diffs.items() if s.startswith("lab_a/")])
+    effects = per_lab_effects(grid, results, beats_ridge)
+    assert effects["lab_a"] == (2, pytest.approx(lab_a, abs=1e-6)) and effects["lab_b"][0] == 2
+    write_report(tmp_path / "out")
+    report = (tmp_path / "out" / "report.md").read_text()
+    section = report.split("## Table I")[1].split("\n## ")[0]
+    table = [ln.split("|")[1:3] for ln in section.splitlines() if ln.startswith("| ")][1:]
+    assert "6 of 6 runs finished" in section
+    assert [(lab.strip(), n.strip()) for lab, n in table] == [
+        ("lab_a", "2"), ("lab_a", "2"), ("lab_a", "2"), ("lab_b", "2"), ("lab_b", "2"),
+        ("lab_b", "2"), ("all labs", "4"), ("all labs", "4"), ("all labs", "4"),
+    ]  # fmt: skip
+    assert (
+        "per lab: median diff (subjects)" in report
+        and "lab_a -" in report.split("## The paper's claims")[1]
+    )
+
+
+def test_a_block_runs_on_some_of_the_grids_labs_only():
+    from gaitpredict.experiments import Grid
+
+    spec = {
+        "datasets": ["lab_a", "lab_b", "lab_c"],
+        "blocks": [{"name": "protocol", "models": ["hold"], "datasets": ["lab_a"],
+                    "splits": ["random-windows", "within-subject", "loso", "lolo"]}],
+    }  # fmt: skip
+    runs = Grid.from_dict(spec).expand()
+    # each split on lab_a alone; leave-one-lab-out tests lab_a and trains on the others
+    assert [(c.split, c.labs, c.test_lab) for c in runs] == [
+        ("random-windows", ["lab_a"], None), ("within-subject", ["lab_a"], None),
+        ("subject-folds", ["lab_a"], None), ("lolo", None, "lab_a"),
+    ]  # fmt: skip
+    spec["blocks"][0]["datasets"] = ["lab_d"]
+    with pytest.raises(ConfigError, match=r"datasets \['lab_d'\] must be among"):
+        Grid.from_dict(spec)

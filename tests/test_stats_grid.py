@@ -84,15 +84,20 @@ def test_profiles_expand_with_shared_runs_trained_once():
     assert len(protocol) == 12 and len(quick.expand()) == 7 + 12 - 3
     assert sorted({c.split for c in protocol}) == ["loso", "random-windows", "within-subject"]
     standard = Grid.load("standard")
+    assert standard.datasets == ["cmu_walking", "mcgill_walking"] and standard.seeds == [0]
     per_block = {b.name: len(standard.expand(b)) for b in standard.blocks}
-    # 7 models x 3 input sets x 4 folds x 3 seeds; 2 x 3 pairs x 12; 2 placements x 12;
-    # 4 models x 4 horizons x 12; 7 models x 3 seeds within subject
+    # per lab (2): 8 models x 3 input sets; 3 x 3 pairs; 2 placements; 4 models x 4 horizons;
+    # 8 models within subject; 4 models x 4 splits (leave-one-lab-out: each lab tested once).
+    # A leave-one-subject-out run holds a network per subject of its lab.
     assert per_block == {
-        "table1": 252, "table2": 72, "attention": 24, "horizon": 192, "within-subject": 21
+        "table1": 48, "table2": 18, "attention": 4, "horizon": 32, "within-subject": 16,
+        "protocol": 32,
     }  # fmt: skip
-    # attention after the LSTM and the horizon sweep's 100 ms runs are Table I's runs
-    shared = 12 + 4 * 12
-    assert len(standard.expand()) == sum(per_block.values()) - shared
+    # shared with Table I: attention after the LSTM on legs (2), the horizon sweep's 100 ms
+    # runs (8), the protocol's leave-one-subject-out runs (8); the protocol's within-subject
+    # runs are the within-subject block's (8)
+    shared = 2 + 8 + 8 + 8
+    assert len(standard.expand()) == sum(per_block.values()) - shared == 124
     paper = Grid.load("paper")
     assert len(paper.seeds) == 30 and paper.train["max_epochs"] == 300
 

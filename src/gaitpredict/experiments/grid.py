@@ -23,6 +23,7 @@ from .run import RunConfig
 
 SPLITS = ("loso", "within-subject", "random-windows", "lolo", "subject-folds")
 CORPUS_SPLITS = ("lolo", "subject-folds")  # need the grid's `datasets:`
+PER_LAB_SPLITS = ("within-subject", "random-windows")  # with `datasets:`, one run per lab
 PROFILES = ("quick", "standard", "paper", "cross-lab")
 _NOT_IDENTITY = ("progress", "threads")  # settings that do not change a run's result
 
@@ -43,6 +44,7 @@ class Block:
     splits: list[str] | None = None  # several splits in one block (the protocol block)
     folds_k: int | None = 5  # subject-folds over the corpus: this many folds
     in_lab: list[str] | None = None  # models also trained inside each lab alone (LOSO there)
+    datasets: list[str] | None = None  # only these of the grid's labs (None: all of them)
 
     @property
     def all_splits(self) -> list[str]:
@@ -104,6 +106,11 @@ class Grid:
                     )
             if b.in_lab and not self.datasets:
                 raise ConfigError(f"{source}: block {b.name}: in_lab needs 'datasets:'")
+            if b.datasets and not set(b.datasets) <= set(self.datasets or []):
+                raise ConfigError(
+                    f"{source}: block {b.name}: datasets {b.datasets} must be among the "
+                    f"grid's datasets {self.datasets}"
+                )
         options = set()
         for entry in {m for b in self.blocks for m in b.models}:
             try:
@@ -161,18 +168,38 @@ class Grid:
             options["attention"] = placement
         return name, options
 
+    def block_labs(self, b: Block) -> list[str]:
+        """The labs a block runs on: its own `datasets:`, else the grid's (empty: one
+        dataset, no corpus)."""
+        return list(b.datasets or self.datasets or [])
+
     def _expand_block(self, b: Block):
         for split in b.all_splits:
-            yield from self._expand_split(b, split)
+            if split == "loso" and self.datasets:
+                # several labs: leave each subject out inside its own lab (one run per lab
+                # holds a network per subject), so a claim rests on every lab's subjects
+                for lab in self.block_labs(b):
+                    yield from self._expand_split(b, "subject-folds", None, lab)
+            elif split in PER_LAB_SPLITS and self.datasets:
+                for lab in self.block_labs(b):  # each lab on its own
+                    yield from self._expand_split(b, split, None, None, [lab])
+            elif split == "lolo" and b.datasets:
+                yield from self._expand_split(b, split, folds=b.datasets)
+            else:
+                yield from self._expand_split(b, split)
         for lab in self.datasets if b.in_lab else []:
             yield from self._expand_split(b, "subject-folds", b.in_lab, lab)
 
-    def _expand_split(self, b: Block, split: str, models=None, lab: str | None = None):
-        """Runs of one split; `lab`: inside that lab alone (subject folds, one per subject)."""
-        folds = {"loso": self.folds, "lolo": self.datasets}.get(split, [None])
+    def _expand_split(
+        self, b: Block, split: str, models=None, lab: str | None = None, labs=None, folds=None
+    ):
+        """Runs of one split; `lab`: inside that lab alone (subject folds, one per subject);
+        `labs`: only these labs of the corpus; `folds`: test subjects or labs (default: the
+        grid's)."""
+        folds = folds or {"loso": self.folds, "lolo": self.datasets}.get(split, [None])
         where = {"folds_k": None if lab else b.folds_k} if split == "subject-folds" else {}
-        if lab:
-            where["labs"] = [lab]
+        if lab or labs:
+            where["labs"] = [lab] if lab else list(labs)
         for fold in folds:
             for seed in self.seeds:
                 for name in models or b.models:

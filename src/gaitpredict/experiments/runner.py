@@ -105,6 +105,9 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
         "per_subject": json.dumps(
             {s: round(v["rmse_deg"], 4) for s, v in metrics.get("per_subject", {}).items()}
         ),
+        "per_subject_mae": json.dumps(
+            {s: round(v["mae_deg"], 4) for s, v in metrics.get("per_subject", {}).items()}
+        ),
         "seed": cfg.train.seed,
         "rmse_deg": metrics["rmse_deg"],
         "mae_deg": metrics["mae_deg"],

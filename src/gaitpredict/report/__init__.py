@@ -22,7 +22,7 @@ from ..training.trainer import TrainConfig
 from . import figures
 from .document import Document
 from .sections import describe, render_section
-from .tables import CLAIMS, block_rows, evaluate_claims
+from .tables import CLAIMS, block_rows, evaluate_claims, per_lab_effects
 
 
 def write_report(out) -> list[Path]:
@@ -93,11 +93,19 @@ def _epoch_cap(grid: Grid, results: pd.DataFrame) -> str:
     if results.empty:
         return "epoch cap: no runs yet"
     trained = results[results.epochs_run > 0]
-    capped = trained[trained.epochs_run >= cap]
+    leaky = trained.split == "random-windows"
+    capped = trained[~leaky & (trained.epochs_run >= cap)]
     text = (
-        f"epoch cap: {len(capped)} of {len(trained)} trained networks stopped at the cap of "
-        f"{cap} epochs rather than by early stopping"
+        f"epoch cap: {len(capped)} of {(~leaky).sum()} trained runs stopped at the cap of "
+        f"{cap} epochs rather than by early stopping (a leave-one-subject-out run counts as "
+        "capped if any of its networks was)"
     )
+    if leaky.any():
+        text += (
+            f"; {(trained[leaky].epochs_run >= cap).sum()} of {leaky.sum()} random-windows "
+            "(LEAKY) runs reached it, as expected: their validation windows neighbour "
+            "training windows, so validation keeps improving while the network memorises"
+        )
     if len(capped):
         text += (
             " (their errors may still have been falling: "
@@ -118,30 +126,40 @@ def _claims(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
     doc.text(
         "The test subject is the unit of replication: each subject's RMSE difference is "
         "averaged over its repeats (seeds) first, then the subjects are compared with an "
-        "exact two-sided Wilcoxon signed-rank test and a sign test. The effect is the median "
+        "exact two-sided Wilcoxon signed-rank test and a sign test"
+        + (
+            ", every lab's subjects pooled (each left out inside its own lab)"
+            if len(grid.datasets or []) > 1
+            else ""
+        )
+        + ". The effect is the median "
         "subject difference in degrees (negative: the claim's model has the lower error) "
         "with a 95 % bootstrap interval resampling subjects and their repeats. p-values are "
         f"Holm-corrected over the {len(tested)} claims tested here; the level is 5 %."
     )
+    several = len(grid.datasets or []) > 1
     body = []
     for claim, t in tested:
         p = "–" if t.p_wilcoxon is None else f"{t.p_wilcoxon:.3g}"
         ps = "–" if t.p_sign is None else f"{t.p_sign:.3g}"
         ph = "–" if t.p_holm is None else f"{t.p_holm:.3g}"
         effect = f"{t.median_diff:+.2f} [{t.ci_low:+.2f}, {t.ci_high:+.2f}]"
-        body.append([claim.text, claim.paper, str(t.n), effect, f"{t.wins}/{t.n}", p, ps, ph,
-                     f"**{t.verdict}**"])  # fmt: skip
-    doc.table(
-        ["claim", "paper", "subjects", "median diff (deg) [95 % CI]", "subjects better",
-         "p (Wilcoxon)", "p (sign)", "p (Holm)", "our data"],
-        body,
-    )  # fmt: skip
+        line = [claim.text, claim.paper, str(t.n), effect]
+        if several:
+            labs = per_lab_effects(grid, results, claim)
+            line.append("; ".join(f"{lab} {d:+.2f} ({n})" for lab, (n, d) in labs.items()))
+        body.append(line + [f"{t.wins}/{t.n}", p, ps, ph, f"**{t.verdict}**"])
+    header = ["claim", "paper", "subjects", "median diff (deg) [95 % CI]"]
+    header += ["per lab: median diff (subjects)"] if several else []
+    header += ["subjects better", "p (Wilcoxon)", "p (sign)", "p (Holm)", "our data"]
+    doc.table(header, body)
 
 
 def _representative(grid: Grid, rows: pd.DataFrame, out: Path, key: str, values) -> dict:
     """One run folder per value of `key` from the first fold and seed that has them."""
     found = {}
-    for fold in grid.folds:
+    tested = list(rows.test_subject.dropna().unique()) if len(rows) else []
+    for fold in [f for f in grid.folds if f in tested] + sorted(tested):
         sel = rows[(rows.test_subject == fold) & (rows.seed == grid.seeds[0])]
         for v in values:
             hit = sel[sel[key] == v]
@@ -161,7 +179,9 @@ def _figures(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> Non
         nets = [m for m in t1.models if m.partition("@")[0] in networks]
         sel = rows[rows.inputs == inputs]
         runs = _representative(grid, sel, out, "label", nets)
-        title = f"{inputs}, test subject {grid.folds[0]}, seed {grid.seeds[0]}"
+        shown = sel[sel.run_dir.isin([str(p.relative_to(out / "runs")) for p in runs.values()])]
+        subject = shown.test_subject.iloc[0] if len(shown) else grid.folds[0]
+        title = f"{inputs}, test subject {subject}, seed {grid.seeds[0]}"
         fig = figures.loss_curves(runs, fig_dir / "fig6_loss.png", title)
         if fig:
             doc.image(fig, "Figure 6: training and validation loss (best weights restored).")

@@ -70,66 +70,112 @@ def describe(block, *swept: str) -> str:
     return ", ".join(parts)
 
 
+POOLED = "all labs"
+
+
+def lab_groups(rows: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
+    """[(None, rows)] for one lab; else each lab's rows, then every subject pooled."""
+    labs = sorted(rows.lab.dropna().unique()) if "lab" in rows and len(rows) else []
+    if len(labs) < 2:
+        return [(None, rows)]
+    return [(lab, rows[rows.lab == lab]) for lab in labs] + [(POOLED, rows)]
+
+
+def _n_subjects(rows: pd.DataFrame) -> str:
+    subjects = rows[rows.split == "loso"].test_subject.dropna().unique() if len(rows) else []
+    return str(len(subjects))
+
+
 @register_section("table1")
 def table1(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
     doc.heading(f"Table I: models x limb-synergy input sets ({describe(block, 'inputs')})")
-    doc.text(f"{len(rows)} of {expected} runs finished.")
-    header = ["model"]
+    groups = lab_groups(rows)
+    doc.text(_finished(rows, expected) + _lab_note(groups))
+    header = ["lab", "subjects"] if groups[0][0] else []
+    header += ["model"]
     for inputs in block.inputs:
         header += [f"{inputs}: ours", "paper", "skill vs ridge"]
     body = []
-    for label in block.models:
-        line = [label]
-        for inputs in block.inputs:
-            sel = rows[rows.inputs == inputs]
-            here = cell(sel[sel.label == label])
-            ridge = cell(sel[sel.label == "ridge"])
-            line += [
-                str(here),
-                paper_text(PAPER_TABLE1.get(label, {}).get(inputs)),
-                "reference" if label == "ridge" else skill_text(here, ridge),
-            ]
-        body.append(line)
+    for lab, group in groups:
+        for label in block.models:
+            line = [lab, _n_subjects(group)] if lab else []
+            line += [label]
+            for inputs in block.inputs:
+                sel = group[group.inputs == inputs]
+                here = cell(sel[sel.label == label])
+                ridge = cell(sel[sel.label == "ridge"])
+                line += [
+                    str(here),
+                    paper_text(PAPER_TABLE1.get(label, {}).get(inputs)),
+                    "reference" if label == "ridge" else skill_text(here, ridge),
+                ]
+            body.append(line)
     doc.table(header, body)
+
+
+def _finished(rows: pd.DataFrame, expected: int) -> str:
+    return f"{rows.run_id.nunique() if len(rows) else 0} of {expected} runs finished"
+
+
+def _lab_note(groups) -> str:
+    if not groups[0][0]:
+        return "."
+    return (
+        ". Each lab's subjects are left out one at a time inside their own lab (a run holds "
+        "a network per subject); 'all labs' pools every subject. A lab that lacks an input "
+        "set's channels has no cell for it."
+    )
 
 
 @register_section("table2")
 def table2(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
     doc.heading(f"Table II: the target plus one partner joint ({describe(block, 'inputs')})")
-    doc.text(f"{len(rows)} of {expected} runs finished.")
+    groups = lab_groups(rows)
+    doc.text(_finished(rows, expected) + _lab_note(groups))
     body = []
-    for inputs in block.inputs:
-        sel = rows[rows.inputs == inputs]
-        ridge = cell(sel[sel.label == "ridge"])
-        for label in block.models:
-            here = cell(sel[sel.label == label])
-            paper = PAPER_TABLE2.get(inputs) if label == "attn-cnn-lstm" else None
-            skill = "reference" if label == "ridge" else skill_text(here, ridge)
-            body.append([inputs, label, str(here), paper_text(paper), skill])
-    doc.table(["inputs", "model", "ours", "paper", "skill vs ridge"], body)
+    for lab, group in groups:
+        for inputs in block.inputs:
+            sel = group[group.inputs == inputs]
+            ridge = cell(sel[sel.label == "ridge"])
+            for label in block.models:
+                here = cell(sel[sel.label == label])
+                paper = PAPER_TABLE2.get(inputs) if label == "attn-cnn-lstm" else None
+                skill = "reference" if label == "ridge" else skill_text(here, ridge)
+                line = [lab, _n_subjects(group)] if lab else []
+                body.append(line + [inputs, label, str(here), paper_text(paper), skill])
+    header = ["lab", "subjects"] if groups[0][0] else []
+    doc.table(header + ["inputs", "model", "ours", "paper", "skill vs ridge"], body)
 
 
 @register_section("attention")
 def attention(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
     doc.heading(f"Attention before vs after the LSTM, Figure 9 ({describe(block)})")
-    doc.text(f"{len(rows)} of {expected} runs finished.")
-    doc.table(
-        ["placement", "ours"],
-        [[label, str(cell(rows[rows.label == label]))] for label in block.models],
-    )
+    groups = lab_groups(rows)
+    doc.text(_finished(rows, expected) + _lab_note(groups))
+    header = ["lab", "subjects"] if groups[0][0] else []
+    body = [
+        ([lab, _n_subjects(group)] if lab else []) + [label, str(cell(group[group.label == label]))]
+        for lab, group in groups
+        for label in block.models
+    ]
+    doc.table(header + ["placement", "ours"], body)
 
 
 @register_section("horizon")
 def horizon(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
     doc.heading(f"Error vs horizon ({describe(block, 'horizons_ms')})")
-    doc.text(f"{len(rows)} of {expected} runs finished.")
-    header = ["model"] + [f"{h:g} ms" for h in block.horizons_ms]
+    groups = lab_groups(rows)
+    doc.text(_finished(rows, expected) + _lab_note(groups))
+    header = (["lab", "subjects"] if groups[0][0] else []) + ["model"]
+    header += [f"{h:g} ms" for h in block.horizons_ms]
     body = [
-        [label]
+        ([lab, _n_subjects(group)] if lab else [])
+        + [label]
         + [
-            str(cell(rows[(rows.label == label) & (rows.horizon_ms == h)]))
+            str(cell(group[(group.label == label) & (group.horizon_ms == h)]))
             for h in block.horizons_ms
         ]
+        for lab, group in groups
         for label in block.models
     ]
     doc.table(header, body)
@@ -149,41 +195,63 @@ def within_subject(doc: Document, block, rows: pd.DataFrame, expected: int, out:
         f"{describe(block)})"
     )
     doc.text(
-        f"{len(rows)} of {expected} runs finished. Not a cross-subject result: the test "
+        _finished(rows, expected) + ". Not a cross-subject result: the test "
         "subjects were seen in training. Spread is over repeats only."
     )
-    doc.table(["model", "ours"], [[m, str(cell(rows[rows.label == m]))] for m in block.models])
+    groups = lab_groups(rows)
+    header = ["lab"] if groups[0][0] else []
+    body = [
+        ([lab] if lab else []) + [m, str(cell(group[group.label == m]))]
+        for lab, group in groups
+        for m in block.models
+    ]
+    doc.table(header + ["model", "ours"], body)
 
 
 PROTOCOL_LABELS = {
     "random-windows": "random windows (LEAKY)",
     "within-subject": "within subject, chronological",
     "loso": "leave one subject out",
+    "lolo": "leave the lab out",
 }
 
 
 @register_section("protocol")
 def protocol(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
     doc.heading(f"The paper's protocol: one model under each split ({describe(block, 'split')})")
+    groups = lab_groups(rows)
+    lolo = (
+        "Leave-one-lab-out trains on the other labs of the grid."
+        if "lolo" in block.all_splits
+        else "Leave-one-lab-out needs several labs' data: the standard and cross-lab profiles "
+        "run it."
+    )
     doc.text(
-        f"{len(rows)} of {expected} runs finished. The paper does not state its split. Under "
-        "random windows every window of every subject is shuffled into train and test, so "
-        "each test window's neighbours (sharing all but one frame) were trained on; memorise "
-        "(1-nearest neighbour of the training windows) can only score well that way. Leave-"
-        "one-lab-out needs several labs' data: the cross-lab profile runs it."
+        _finished(rows, expected) + ". The paper does not state its split. "
+        "Under random windows every window of every subject is shuffled into train and test, "
+        "so each test window's neighbours (sharing all but one frame) were trained on; "
+        "memorise (1-nearest neighbour of the training windows) can only score well that "
+        f"way. {lolo}"
     )
     splits = block.all_splits
-    header = ["model"] + [PROTOCOL_LABELS.get(s, s) for s in splits] + ["paper (Table I)"]
-    body, cells = [], {}
-    for label in block.models:
-        line = [label]
-        for split in splits:
-            cells[label, split] = cell(rows[(rows.label == label) & (rows.split == split)])
-            line.append(str(cells[label, split]))
-        line.append(paper_text(PAPER_TABLE1.get(label, {}).get(block.inputs[-1])))
-        body.append(line)
+    header = (["lab"] if groups[0][0] else []) + ["model"]
+    header += [PROTOCOL_LABELS.get(s, s) for s in splits] + ["paper (Table I)"]
+    body, verdicts = [], []
+    for lab, group in groups:
+        cells = {}
+        for label in block.models:
+            line = ([lab] if lab else []) + [label]
+            for split in splits:
+                sel = group[(group.label == label) & (group.split == split)]
+                cells[label, split] = cell(sel)
+                line.append(str(cells[label, split]))
+            line.append(paper_text(PAPER_TABLE1.get(label, {}).get(block.inputs[-1])))
+            body.append(line)
+        if lab != POOLED:
+            verdicts.append((f"{lab}: " if lab else "") + _protocol_verdict(block, cells, splits))
     doc.table(header, body)
-    doc.text(_protocol_verdict(block, cells, splits))
+    for verdict in verdicts:
+        doc.text(verdict)
 
 
 def _protocol_verdict(block, cells, splits) -> str:

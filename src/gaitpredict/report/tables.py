@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,12 +32,56 @@ PAPER_TABLE2 = {
 
 
 def block_rows(grid: Grid, results: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Finished runs of one block (empty when the grid has no such block)."""
+    """Finished runs of one block (empty when the grid has no such block), each with its
+    `lab`. In a grid of several labs, a block's leave-one-subject-out runs (one per lab, a
+    network per subject inside) are unfolded into one row per test subject, split `loso`,
+    so that tables and claims treat every lab's subjects alike."""
     block = grid.block(name)
     if block is None or results.empty:
-        return results.iloc[0:0]
+        return results.iloc[0:0].assign(lab=pd.Series(dtype=object))
     ids = {run_id(c) for c in grid.expand(block)}
-    return results[results.run_id.isin(ids)]
+    rows = results[results.run_id.isin(ids)]
+    if "not_applicable" in rows:
+        rows = rows[rows.not_applicable.isna()]  # a lab lacking the inputs: not a result
+    rows = rows.assign(lab=_lab_of(grid, rows))
+    if "loso" not in block.all_splits or not grid.datasets:
+        return rows
+    in_lab = rows.split == "subject-folds"
+    return pd.concat([rows[~in_lab], _per_subject_rows(rows[in_lab])], ignore_index=True)
+
+
+def _lab_of(grid: Grid, rows: pd.DataFrame) -> pd.Series:
+    """The lab a row's test subjects belong to: its only lab, its test lab, or the
+    dataset's name (one dataset); 'all labs' for a run over several."""
+    labs = grid.datasets or []
+    default = labs[0] if len(labs) == 1 else ("all labs" if labs else "data")
+    lab = pd.Series(default, index=rows.index, dtype=object)
+    for column in ("test_lab", "labs"):
+        if column in rows:
+            lab = rows[column].where(rows[column].notna(), lab)
+    return lab
+
+
+def _per_subject_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per test subject of in-lab subject-fold runs (fold k tests the k-th subject
+    in sorted order: `windowing.splits.subject_folds`)."""
+    out = []
+    for row in rows.to_dict("records"):
+        rmse = json.loads(row["per_subject"])
+        mae = json.loads(row.get("per_subject_mae") or "{}")
+        for k, subject in enumerate(sorted(rmse), start=1):
+            out.append(
+                {
+                    **row,
+                    "split": "loso",
+                    "test_subject": subject,
+                    "lab": row["lab"],
+                    "rmse_deg": rmse[subject],
+                    "mae_deg": mae.get(subject, np.nan),
+                    "run_dir": f"{row['run_dir']}/fold{k}of{len(rmse)}",
+                }
+            )
+    return pd.DataFrame(out, columns=rows.columns)
 
 
 def expected_runs(grid: Grid, name: str) -> int:
@@ -145,8 +190,8 @@ def claim_differences(grid: Grid, results: pd.DataFrame, claim: Claim) -> dict:
 
 
 def evaluate_claims(grid: Grid, results: pd.DataFrame) -> list[tuple[Claim, SubjectComparison]]:
-    """Every claim whose block the grid has and whose runs finished, tested over subjects,
-    Holm-corrected as one family."""
+    """Every claim whose block the grid has and whose runs finished, tested over subjects
+    (every lab's subjects pooled), Holm-corrected as one family."""
     tested = []
     for claim in CLAIMS:
         if grid.block(claim.block) is None:
@@ -156,3 +201,13 @@ def evaluate_claims(grid: Grid, results: pd.DataFrame) -> list[tuple[Claim, Subj
             tested.append((claim, compare_by_subject(diffs)))
     corrected = holm_family([t for _, t in tested])
     return [(c, t) for (c, _), t in zip(tested, corrected, strict=True)]
+
+
+def per_lab_effects(grid: Grid, results: pd.DataFrame, claim: Claim) -> dict:
+    """lab -> (subjects, median subject difference in degrees) for one claim: the pooled
+    test's subjects, lab by lab (descriptive; the test is the pooled one)."""
+    by_lab: dict[str, list[float]] = {}
+    for subject, d in claim_differences(grid, results, claim).items():
+        lab = subject.split("/")[0] if "/" in subject else "data"
+        by_lab.setdefault(lab, []).append(float(np.mean(d)))
+    return {lab: (len(v), float(np.median(v))) for lab, v in sorted(by_lab.items())}
