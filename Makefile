@@ -45,7 +45,7 @@ bench-latency: install
 	$(BIN)/gaitpredict bench-latency $(CKPT) --backend torch --data $(DATA)
 
 standard: install
-	$(BIN)/gaitpredict reproduce --profile standard --data $(DATA) --out runs/standard
+	$(BIN)/gaitpredict reproduce --profile standard --data $(SHARED) --out runs/standard
 
 cross-lab: install
 	$(BIN)/gaitpredict reproduce --profile cross-lab --data $(SHARED) --out runs/cross-lab

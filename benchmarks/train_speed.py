@@ -35,7 +35,7 @@ PEER = ROOT.parent / "shared" / "peers" / "keras_attn_cnn_lstm.py"
 BATCH = 128
 
 
-def ours(ds, name, options, fold, epochs, threads):
+def ours(ds, name, options, fold, epochs, threads, precision="float32"):
     """(windows/s with validation, seconds per epoch, spec, model) of one training."""
     seed_everything(0, threads=threads)
     cfg = RunConfig(model=name, test_subject=fold, window_ms=500, inputs="arms+legs")
@@ -44,7 +44,10 @@ def ours(ds, name, options, fold, epochs, threads):
     fit_normalisation(model, train_w, 20000, 0)
     start = time.perf_counter()
     history = train(
-        model, train_w, val_w, TrainConfig(max_epochs=epochs, patience=epochs + 1, progress=False)
+        model,
+        train_w,
+        val_w,
+        TrainConfig(max_epochs=epochs, patience=epochs + 1, progress=False, precision=precision),
     )
     seconds = time.perf_counter() - start
     return len(train_w) * history.epochs_run / seconds, seconds / history.epochs_run, spec, model
@@ -75,22 +78,35 @@ def main():
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--fold", default="S08", help="test subject (the peer's default is S08)")
     p.add_argument("--compare-keras", action="store_true")
+    p.add_argument(
+        "--precisions",
+        nargs="+",
+        default=["float32", "bfloat16"],
+        choices=["float32", "bfloat16"],
+        help="our training precisions to time beside the peer",
+    )
     p.add_argument("--keras-python", default=str(ROOT / ".venv-keras" / "bin" / "python"))
     args = p.parse_args()
     ds = load_dataset(args.data)
     if args.compare_keras:
         if not Path(args.keras_python).exists():
             raise SystemExit(f"no {args.keras_python}: make it with `make bench-keras`")
-        rate, epoch_s, spec, model = ours(ds, "attn-cnn-lstm", {}, args.fold, args.epochs,
-                                          args.threads)  # fmt: skip
+        rates = {}
+        for precision in args.precisions:
+            rate, epoch_s, spec, model = ours(ds, "attn-cnn-lstm", {}, args.fold, args.epochs,
+                                              args.threads, precision)  # fmt: skip
+            rates[precision] = rate
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"gaitpredict attn-cnn-lstm, {precision}: {rate:.0f} windows/s (validation "
+                  f"included), {epoch_s:.2f} s/epoch, {args.threads} threads, fold {args.fold}, "
+                  f"peak RSS so far {peak_mb:.0f} MB", flush=True)  # fmt: skip
         gflops, roof_rate = roof(model, spec)
         peer_rate, line = keras(args.keras_python, args.data, args.fold, args.epochs)
-        print(f"gaitpredict attn-cnn-lstm: {rate:.0f} windows/s (validation included), "
-              f"{epoch_s:.2f} s/epoch, {args.threads} threads, fold {args.fold}")  # fmt: skip
-        print(f"keras peer:                {peer_rate:.0f} windows/s (training only)  [{line}]")
-        print(f"ratio: {rate / peer_rate:.2f}x the Keras peer")
-        print(f"roof: matrix product {gflops:.0f} GFLOP/s -> {roof_rate:.0f} windows/s; "
-              f"ours is {rate / roof_rate:.0%} of it")  # fmt: skip
+        print(f"keras peer: {peer_rate:.0f} windows/s (training only)  [{line}]")
+        for precision, rate in rates.items():
+            print(f"ratio, {precision}: {rate / peer_rate:.2f}x the Keras peer; "
+                  f"{rate / roof_rate:.0%} of the float32 roof")  # fmt: skip
+        print(f"roof: float32 matrix product {gflops:.0f} GFLOP/s -> {roof_rate:.0f} windows/s")
         return
     print(f"fold {args.fold}, batch {BATCH}, {args.threads} threads, {args.epochs} epochs")
     variants = [(m, {}) for m in list_models(kind="network")] + [

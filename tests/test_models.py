@@ -147,3 +147,35 @@ def test_amplitude_jitter_scales_each_window_about_its_last_frame():
     base = x[:, -1, 1:2]
     assert torch.allclose((y2 - base) / (y - base), s[:, :1].expand(-1, 2))
     assert 0.8 <= float(s.min()) and float(s.max()) <= 1.2 and float(s.std()) > 0.05
+
+
+def test_pooled_tanh_equals_tanh_then_max_pooling():
+    from gaitpredict.models.layers import pooled_tanh
+
+    h = torch.randn(3, 8, 61, generator=torch.Generator().manual_seed(0)) * 3
+    for pool in (1, 2, 3):  # a remainder of 1 frame is dropped, as MaxPool1d drops it
+        expected = torch.nn.MaxPool1d(pool)(h.tanh())
+        assert torch.equal(pooled_tanh(h, pool), expected)
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_bfloat16_training_repeats_exactly_and_differs_from_float32(small, name):
+    spec, train_w, val_w = small
+    weights = {}
+    for precision, repeat in [("bfloat16", 0), ("bfloat16", 1), ("float32", 0)]:
+        seed_everything(3)
+        model = create_model(name, spec)
+        fit_normalisation(model, train_w, 5000, 0)
+        cfg = TrainConfig(max_epochs=1, progress=False, precision=precision)
+        train(model, train_w, val_w, cfg)
+        weights[precision, repeat] = torch.cat([p.detach().flatten() for p in model.parameters()])
+        assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert torch.equal(weights["bfloat16", 0], weights["bfloat16", 1])
+    assert not torch.equal(weights["bfloat16", 0], weights["float32", 0])
+
+
+def test_unknown_precision_is_refused():
+    from gaitpredict.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="precision must be one of float32, bfloat16"):
+        TrainConfig(precision="float16")

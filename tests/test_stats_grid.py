@@ -107,7 +107,11 @@ def test_run_id_ignores_progress_and_threads_but_not_seed():
     c = type(a).from_dict(a.to_dict())
     c.train.threads, c.train.progress = 7, False
     assert run_id(c) == run_id(a) != run_id(b)
-    c.train.seed = 1
+    c.train.precision = "float32"  # the default, added later: the ids of old runs stand
+    assert run_id(c) == run_id(a)
+    c.train.precision = "bfloat16"
+    assert run_id(c) != run_id(a)
+    c.train.precision, c.train.seed = "float32", 1
     assert run_id(c) != run_id(a)
     explicit = type(a).from_dict({**a.to_dict(), "model": "attn-cnn-lstm"})
     after = type(a).from_dict({**explicit.to_dict(), "model_config": {"attention": "after"}})

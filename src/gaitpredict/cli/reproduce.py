@@ -20,7 +20,9 @@ def add_parser(sub) -> None:
         choices=list(PROFILES),
         default="quick",
         help="quick: Table I column, one fold, minutes; standard: Tables I-II, attention, "
-        "horizons, 4 folds x 3 repeats; paper: 30 repeats x 300 epochs, for a cluster",
+        "horizons and the protocol on CMU and McGill (--data ../shared/data), every subject "
+        "left out in its lab; paper: CMU, 30 repeats x 300 epochs, for a cluster; "
+        "cross-lab: every shared lab",
     )
     which.add_argument("--grid", type=Path, help="a YAML grid file instead of a profile")
     p.add_argument("--executor", choices=["local", "ray"], default="local")

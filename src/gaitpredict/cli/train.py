@@ -73,6 +73,14 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        default=None,
+        help="training steps in float32, or with the forward pass in bfloat16 (CPU autocast; "
+        "weights, optimiser, validation and predictions stay float32). Default: "
+        "TrainConfig's",
+    )
     add_data_option(p)
     p.add_argument(
         "--rate-hz",
@@ -123,6 +131,7 @@ def run(args) -> int:
             mirror=args.mirror,
             seed=args.seed,
             threads=args.threads,
+            **({"precision": args.precision} if args.precision else {}),
         ),
     )
     if cfg.split == "random-windows":

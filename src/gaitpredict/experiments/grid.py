@@ -223,7 +223,7 @@ class Grid:
                                     ).resolved()
 
 
-_NEW_TRAIN_DEFAULTS = {"amplitude_jitter": 0.0}
+_NEW_TRAIN_DEFAULTS = {"amplitude_jitter": 0.0, "precision": "float32"}
 _NEW_WHEN_SET = ("test_lab", "rate_hz", "labs", "test_subjects", "folds_k")
 
 

@@ -7,13 +7,14 @@ from torch import nn
 from . import register_model
 from .config import NetConfig
 from .gaitnet import GaitNet
+from .layers import pooled_tanh
 
 
 class CNN(nn.Module):
     def __init__(self, n_in: int, n_out: int, window: int, cfg: NetConfig):
         super().__init__()
         self.conv = nn.Conv1d(n_in, cfg.conv_filters, cfg.kernel_size, padding="same")
-        self.pool = nn.MaxPool1d(cfg.pool)
+        self.pool = cfg.pool
         flat = cfg.conv_filters * (window // cfg.pool)
         self.head = nn.Sequential(
             nn.Flatten(),
@@ -24,7 +25,7 @@ class CNN(nn.Module):
         )
 
     def forward(self, x, return_attention=False):
-        h = self.pool(self.conv(x.transpose(1, 2)).tanh())  # (B, C, W) -> (B, F, W/pool)
+        h = pooled_tanh(self.conv(x.transpose(1, 2)), self.pool)  # (B, C, W) -> (B, F, W/pool)
         out = self.head(h)
         return (out, None) if return_attention else out
 

@@ -7,6 +7,7 @@ from torch import nn
 from . import register_model
 from .config import NetConfig
 from .gaitnet import GaitNet
+from .layers import pooled_tanh
 
 
 class ConvFeatures(nn.Module):
@@ -15,10 +16,10 @@ class ConvFeatures(nn.Module):
     def __init__(self, n_in: int, cfg: NetConfig):
         super().__init__()
         self.conv = nn.Conv1d(n_in, cfg.conv_filters, cfg.kernel_size, padding="same")
-        self.pool = nn.MaxPool1d(cfg.pool)
+        self.pool = cfg.pool
 
     def forward(self, x):
-        return self.pool(self.conv(x.transpose(1, 2)).tanh()).transpose(1, 2)
+        return pooled_tanh(self.conv(x.transpose(1, 2)), self.pool).transpose(1, 2)
 
 
 class CNNLSTM(nn.Module):

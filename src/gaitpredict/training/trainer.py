@@ -11,6 +11,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ..errors import ConfigError
+
+PRECISIONS = ("float32", "bfloat16")
+
 
 @dataclass
 class TrainConfig:
@@ -31,6 +35,16 @@ class TrainConfig:
     # augmentation: each training window's motion (inputs and target, relative to the last
     # observed frame) scaled by a random factor in 1 +- amplitude_jitter; 0 = off
     amplitude_jitter: float = 0.0
+    # "bfloat16": training steps' forward pass under CPU autocast (matrix products,
+    # convolutions and the LSTM in bfloat16; weights, optimiser, loss, validation and every
+    # prediction in float32); "float32": everything in float32 (`PRECISIONS`)
+    precision: str = "float32"
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -104,6 +118,7 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, pe
     g = torch.Generator().manual_seed(cfg.seed)
     best_loss, best_state, stale = float("inf"), None, 0
     targets = train_windows.spec.target_in_inputs if cfg.amplitude_jitter else None
+    low = cfg.precision == "bfloat16"
     bar = tqdm(range(cfg.max_epochs), desc="epochs", disable=not cfg.progress, leave=False)
     try:
         for epoch in bar:
@@ -114,7 +129,9 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, pe
                 x, y = train_windows.batch(order[i : i + cfg.batch_size])
                 if cfg.amplitude_jitter:
                     x, y = jitter_amplitude(x, y, targets, cfg.amplitude_jitter, g)
-                loss = (((model(x) - y) / scale) ** 2).mean()
+                with torch.autocast("cpu", torch.bfloat16, enabled=low):
+                    out = model(x)
+                loss = (((out.float() - y) / scale) ** 2).mean()
                 opt.zero_grad(set_to_none=True)
                 (loss if penalty is None else loss + penalty(model)).backward()
                 opt.step()
