@@ -8,7 +8,7 @@ OUT ?= runs/quick
 EXTRAS ?= dev,c3d,onnx,ray,lsl
 CKPT ?= $(firstword $(wildcard $(OUT)/runs/attn-cnn-lstm_*/model.pt))
 
-.PHONY: install run test lint bench bench-keras bench-fuzz bench-latency standard cross-lab pretrained choose-adaptation calibration clean
+.PHONY: install run test lint bench bench-keras bench-precision bench-fuzz bench-latency standard cross-lab pretrained choose-adaptation calibration clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ calibration: install
 
 clean:
 	rm -rf $(VENV) .venv-keras build src/*.egg-info
+
+# does a bfloat16 forward pass change the standard profile's Table I networks? (needs `make standard`)
+bench-precision: install
+	$(BIN)/python benchmarks/precision.py --data $(SHARED) --standard runs/standard --out runs/precision-bfloat16

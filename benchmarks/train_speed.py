@@ -10,8 +10,9 @@ allow: a training step costs about three forward passes (`evaluation.flops`), ti
 a float32 matrix product of the step's sizes in the same thread setting, measured here.
 
 `--compare-keras` runs the same model in Keras/TensorFlow (`../shared/peers/
-keras_attn_cnn_lstm.py`, training only, no validation) on the same fold, one after the
-other in this invocation, and prints both and the ratio. Make its virtualenv once:
+keras_attn_cnn_lstm.py`, training only, no validation) on the same fold, alternating with
+ours (each of `--precisions`) for `--rounds` rounds in this invocation, and prints the
+medians and the ratios (the peer's speed varies a lot from run to run). Make its virtualenv once:
     python3 -m venv .venv-keras && .venv-keras/bin/pip install tensorflow-cpu
 (`make bench-keras` does both.)
 """
@@ -22,6 +23,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from gaitpredict.data.datasets import load_dataset
@@ -78,6 +80,7 @@ def main():
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--fold", default="S08", help="test subject (the peer's default is S08)")
     p.add_argument("--compare-keras", action="store_true")
+    p.add_argument("--rounds", type=int, default=2, help="--compare-keras: alternated rounds")
     p.add_argument(
         "--precisions",
         nargs="+",
@@ -91,20 +94,26 @@ def main():
     if args.compare_keras:
         if not Path(args.keras_python).exists():
             raise SystemExit(f"no {args.keras_python}: make it with `make bench-keras`")
-        rates = {}
-        for precision in args.precisions:
-            rate, epoch_s, spec, model = ours(ds, "attn-cnn-lstm", {}, args.fold, args.epochs,
-                                              args.threads, precision)  # fmt: skip
-            rates[precision] = rate
-            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"gaitpredict attn-cnn-lstm, {precision}: {rate:.0f} windows/s (validation "
-                  f"included), {epoch_s:.2f} s/epoch, {args.threads} threads, fold {args.fold}, "
-                  f"peak RSS so far {peak_mb:.0f} MB", flush=True)  # fmt: skip
+        rates: dict[str, list[float]] = {k: [] for k in [*args.precisions, "keras"]}
+        for r in range(1, args.rounds + 1):  # alternated, so drifts of the machine hit all
+            for precision in args.precisions:
+                rate, epoch_s, spec, model = ours(ds, "attn-cnn-lstm", {}, args.fold,
+                                                  args.epochs, args.threads, precision)  # fmt: skip
+                rates[precision].append(rate)
+                peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(f"round {r}: ours, {precision}: {rate:.0f} windows/s (validation "
+                      f"included), {epoch_s:.2f} s/epoch, {args.threads} threads, fold "
+                      f"{args.fold}, peak RSS so far {peak_mb:.0f} MB", flush=True)  # fmt: skip
+            peer_rate, line = keras(args.keras_python, args.data, args.fold, args.epochs)
+            rates["keras"].append(peer_rate)
+            print(f"round {r}: keras peer: {peer_rate:.0f} windows/s (training only)  [{line}]",
+                  flush=True)  # fmt: skip
         gflops, roof_rate = roof(model, spec)
-        peer_rate, line = keras(args.keras_python, args.data, args.fold, args.epochs)
-        print(f"keras peer: {peer_rate:.0f} windows/s (training only)  [{line}]")
-        for precision, rate in rates.items():
-            print(f"ratio, {precision}: {rate / peer_rate:.2f}x the Keras peer; "
+        peer = float(np.median(rates["keras"]))
+        print(f"medians over {args.rounds} round(s): keras {peer:.0f} windows/s")
+        for precision in args.precisions:
+            rate = float(np.median(rates[precision]))
+            print(f"  {precision}: {rate:.0f} windows/s, {rate / peer:.2f}x the Keras peer, "
                   f"{rate / roof_rate:.0%} of the float32 roof")  # fmt: skip
         print(f"roof: float32 matrix product {gflops:.0f} GFLOP/s -> {roof_rate:.0f} windows/s")
         return
