@@ -177,5 +177,20 @@ def test_bfloat16_training_repeats_exactly_and_differs_from_float32(small, name)
 def test_unknown_precision_is_refused():
     from gaitpredict.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="precision must be one of float32, bfloat16"):
+    with pytest.raises(ConfigError, match="precision must be one of float32, bfloat16, auto"):
         TrainConfig(precision="float16")
+
+
+def test_auto_precision_is_bfloat16_only_with_bfloat16_instructions(monkeypatch):
+    from types import MappingProxyType
+
+    from gaitpredict.training.trainer import resolve_precision
+
+    for caps, expected in [
+        ({"avx512_f": True}, "float32"),
+        ({"avx512_f": True, "avx512_bf16": True}, "bfloat16"),
+        ({"amx_bf16": True}, "bfloat16"),
+    ]:
+        monkeypatch.setattr(torch.cpu, "get_capabilities", lambda c=caps: MappingProxyType(c))
+        assert resolve_precision("auto") == expected
+        assert resolve_precision("float32") == "float32"

@@ -75,11 +75,11 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument(
         "--precision",
-        choices=["float32", "bfloat16"],
+        choices=["float32", "bfloat16", "auto"],
         default=None,
         help="training steps in float32, or with the forward pass in bfloat16 (CPU autocast; "
-        "weights, optimiser, validation and predictions stay float32). Default: "
-        "TrainConfig's",
+        "weights, optimiser, validation and predictions stay float32); auto: bfloat16 where "
+        "the CPU has bfloat16 instructions. Default: TrainConfig's",
     )
     add_data_option(p)
     p.add_argument(

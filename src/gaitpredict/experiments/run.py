@@ -25,7 +25,13 @@ from ..evaluation.metrics import error_table
 from ..evaluation.recordings import predict_all
 from ..models import create_model, model_info, resolve_options
 from ..training.checkpoint import save_checkpoint
-from ..training.trainer import TrainConfig, fit_normalisation, seed_everything, train
+from ..training.trainer import (
+    TrainConfig,
+    fit_normalisation,
+    resolve_precision,
+    seed_everything,
+    train,
+)
 from ..windowing.splits import (
     Split,
     by_files,
@@ -248,6 +254,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
         "best_epoch": history.best_epoch if history else 0,
         "interrupted": bool(history and history.interrupted),
         "train_seconds": round(train_seconds, 3),
+        "precision": resolve_precision(cfg.train.precision) if history else None,
     }
     save(model, {"metrics": metrics})
     if test_w is not None:

@@ -13,7 +13,17 @@ from tqdm import tqdm
 
 from ..errors import ConfigError
 
-PRECISIONS = ("float32", "bfloat16")
+PRECISIONS = ("float32", "bfloat16", "auto")
+
+
+def resolve_precision(precision: str) -> str:
+    """The precision a training runs in: "auto" becomes bfloat16 on a CPU with bfloat16
+    instructions (elsewhere it is emulated, and slower than float32), else float32."""
+    if precision != "auto":
+        return precision
+    caps = torch.cpu.get_capabilities()
+    native = any(caps.get(k, False) for k in ("avx512_bf16", "amx_bf16", "bf16"))  # bf16: ARM
+    return "bfloat16" if native else "float32"
 
 
 @dataclass
@@ -37,7 +47,8 @@ class TrainConfig:
     amplitude_jitter: float = 0.0
     # "bfloat16": training steps' forward pass under CPU autocast (matrix products,
     # convolutions and the LSTM in bfloat16; weights, optimiser, loss, validation and every
-    # prediction in float32); "float32": everything in float32 (`PRECISIONS`)
+    # prediction in float32); "float32": everything in float32; "auto": bfloat16 where the
+    # CPU has bfloat16 instructions (AVX512-BF16, AMX, ARM BF16), else float32 (`PRECISIONS`)
     precision: str = "float32"
 
     def __post_init__(self):
@@ -118,7 +129,7 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, pe
     g = torch.Generator().manual_seed(cfg.seed)
     best_loss, best_state, stale = float("inf"), None, 0
     targets = train_windows.spec.target_in_inputs if cfg.amplitude_jitter else None
-    low = cfg.precision == "bfloat16"
+    low = resolve_precision(cfg.precision) == "bfloat16"
     bar = tqdm(range(cfg.max_epochs), desc="epochs", disable=not cfg.progress, leave=False)
     try:
         for epoch in bar:
