@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gaitpredict.cli.reproduce import data_root
 from gaitpredict.evaluation.stats import compare_by_subject
 from gaitpredict.experiments.grid import Grid
 from gaitpredict.experiments.runner import RESULTS, ResultsTable, run_grid
@@ -75,7 +76,7 @@ def main() -> None:
     if not (args.standard / RESULTS).exists():
         raise SystemExit(f"no {args.standard / RESULTS}: run `make standard` first")
     grid = bfloat16_grid()
-    run_grid(grid, args.data, args.out, workers=args.workers)
+    run_grid(grid, data_root(args.data, grid.datasets), args.out, workers=args.workers)
     rows = pairs(args.standard, args.out, grid)
     if rows.empty:
         raise SystemExit("no pairs: are the standard runs finished?")

@@ -71,14 +71,26 @@ def errors_by_fold(rows: pd.DataFrame, labels: list[str], path: Path, title: str
     if rows.empty:
         return None
     folds = sorted(rows.test_subject.fillna("within").unique())
-    fig, ax = plt.subplots(figsize=(1.6 * len(folds) + 2.5, 3.6))
+    step = 1.6 if len(folds) <= 6 else 0.55  # many subjects (several labs): narrower bars
+    fig, ax = plt.subplots(figsize=(step * len(folds) + 2.5, 3.6 if len(folds) <= 6 else 4.2))
     width = 0.8 / len(labels)
     for k, label in enumerate(labels):
         sel = rows[rows.label == label].fillna({"test_subject": "within"})
         g = sel.groupby("test_subject").rmse_deg
         mean, sd = g.mean().reindex(folds), g.std().reindex(folds).fillna(0)
         ax.bar(np.arange(len(folds)) + k * width, mean, width, yerr=sd, capsize=3, label=label)
-    ax.set_xticks(np.arange(len(folds)) + width * (len(labels) - 1) / 2, folds)
+    ticks = np.arange(len(folds)) + width * (len(labels) - 1) / 2
+    if any("/" in f for f in folds):  # lab/subject: the lab once, under its first subject
+        names = [f.split("/")[-1] for f in folds]
+        ax.set_xticks(ticks, names, rotation=60, fontsize=8)
+        labs = [f.split("/")[0] if "/" in f else "" for f in folds]
+        for i, lab in enumerate(labs):
+            if i == 0 or lab != labs[i - 1]:
+                ax.axvline(i - 0.5 + width / 2, color="grey", lw=0.8, ls=":")
+                ax.text(i - 0.4, 1.0, lab, transform=ax.get_xaxis_transform(), fontsize=8,
+                        va="bottom", color="dimgrey")  # fmt: skip
+    else:
+        ax.set_xticks(ticks, folds)
     ax.set_xlabel("test subject")
     ax.set_ylabel("RMSE (deg)")
     ax.set_title(title, fontsize=10)
