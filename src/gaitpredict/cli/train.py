@@ -76,10 +76,10 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--precision",
         choices=["float32", "bfloat16", "auto"],
-        default=None,
+        default="auto",
         help="training steps in float32, or with the forward pass in bfloat16 (CPU autocast; "
-        "weights, optimiser, validation and predictions stay float32); auto: bfloat16 where "
-        "the CPU has bfloat16 instructions. Default: TrainConfig's",
+        "weights, optimiser, validation and predictions stay float32); auto (default): "
+        "bfloat16 where the CPU has bfloat16 instructions, else float32",
     )
     add_data_option(p)
     p.add_argument(
@@ -131,7 +131,7 @@ def run(args) -> int:
             mirror=args.mirror,
             seed=args.seed,
             threads=args.threads,
-            **({"precision": args.precision} if args.precision else {}),
+            precision=args.precision,
         ),
     )
     if cfg.split == "random-windows":

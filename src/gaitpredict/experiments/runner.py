@@ -120,6 +120,7 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
         "run_dir": Path(run_dir).name,
         "not_applicable": metrics.get("not_applicable"),
         "train_seconds": metrics["train_seconds"],
+        "precision": metrics.get("precision"),  # what "auto" became on this machine
         "run_seconds": round(time.perf_counter() - start, 3),
         "worker": f"{platform.node()}:{os.getpid()}",
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
