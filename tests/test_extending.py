@@ -70,8 +70,9 @@ def test_a_model_file_dropped_into_models_is_picked_up_everywhere(tmp_path):
         tests = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_models.py",
                      "-k", name)  # fmt: skip
         assert tests.returncode == 0, tests.stdout[-2000:]
-        # forward, gradient + training, same seed: each parametrised over the registry
-        assert "3 passed" in tests.stdout, tests.stdout[-2000:]
+        # forward, gradient + training, same seed, bfloat16 repeatability: each parametrised
+        # over the registry
+        assert "4 passed" in tests.stdout, tests.stdout[-2000:]
     finally:
         path.unlink()
 

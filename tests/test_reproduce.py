@@ -74,7 +74,7 @@ def test_tiny_grid_fills_every_cell_of_tables_one_and_two(cmu_dir, tmp_path):
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 3 and "Table II" in html
     # 4 networks x 3 input sets + 1 network x 3 pairs, all stopped by max_epochs: 1
-    assert "epoch cap: 15 of 15 trained networks stopped at the cap of 1 epochs" in md
+    assert "epoch cap: 15 of 15 trained runs stopped at the cap of 1 epochs" in md
     claims = markdown_table(md, "## The paper's claims on our data")
     assert len(claims) == 8  # every claim of Tables I and II; attention has no block here
     for row in claims:  # one test subject: no test can be made, and the report says so

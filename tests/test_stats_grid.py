@@ -107,12 +107,18 @@ def test_run_id_ignores_progress_and_threads_but_not_seed():
     c = type(a).from_dict(a.to_dict())
     c.train.threads, c.train.progress = 7, False
     assert run_id(c) == run_id(a) != run_id(b)
-    c.train.precision = "float32"  # the default, added later: the ids of old runs stand
-    assert run_id(c) == run_id(a)
-    c.train.precision = "bfloat16"
+    c.train.seed = 1
     assert run_id(c) != run_id(a)
-    c.train.precision, c.train.seed = "float32", 1
-    assert run_id(c) != run_id(a)
+    # precision, added later: at its default (float32) it is left out of the id, so the ids
+    # of runs made before it stand; any other value is part of the id
+    d = type(a).from_dict(a.to_dict())
+    ids = {}
+    for precision in ("float32", "bfloat16", "auto"):
+        d.train.precision = precision
+        ids[precision] = run_id(d)
+    assert len(set(ids.values())) == 3
+    # the default run's id as computed by commit b08ea80, before precision existed
+    assert run_id(type(a)()) == "0d78946ac2bd"
     explicit = type(a).from_dict({**a.to_dict(), "model": "attn-cnn-lstm"})
     after = type(a).from_dict({**explicit.to_dict(), "model_config": {"attention": "after"}})
     assert run_id(explicit) == run_id(after)
