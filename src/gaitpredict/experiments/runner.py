@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from ..atomic import replacing, write_json, write_text
 from ..errors import ConfigError, MissingExtraError, NotApplicableError, RunError
+from ..models import model_info
 from .grid import Grid, run_id
 from .lock import folder_lock
 from .run import RunConfig
@@ -205,6 +206,24 @@ def run_grid(
                            progress, command)  # fmt: skip
 
 
+_SLOW_NETWORKS = ("lstm", "cnn-lstm", "attn-cnn-lstm")  # a recurrent layer: slower epochs
+
+
+def expected_cost(cfg: RunConfig) -> tuple:
+    """A rank of how long a run takes, for starting the longest first (so that a long run
+    does not start last and leave the other workers idle): several networks in one run, then
+    random-windows networks (they train to the epoch cap), recurrent networks, other
+    networks, nearest-neighbour lookups, the rest. The order never changes a result."""
+    info = model_info(cfg.model)
+    return (
+        info.trainable and cfg.split in ("subject-folds", "lolo"),
+        info.trainable and cfg.split == "random-windows",
+        info.trainable and cfg.model in _SLOW_NETWORKS,
+        info.trainable,
+        cfg.model == "memorise",
+    )
+
+
 def ensure_writable(out: Path) -> None:
     """Create `out/runs` and prove a file can be written there, before any work starts."""
     try:
@@ -222,7 +241,7 @@ def _run_locked(grid, data_root, out, executor, parallel, ray_address, progress,
     table = ResultsTable(out / RESULTS)
     configs = grid.expand()
     done = table.done()
-    todo = [c for c in configs if run_id(c) not in done]
+    todo = sorted((c for c in configs if run_id(c) not in done), key=expected_cost, reverse=True)
     summary = GridSummary(total=len(configs), skipped=len(configs) - len(todo))
     root = data_root if isinstance(data_root, list) else str(data_root)
     jobs = [(root, c.to_dict(), str(out / "runs" / run_folder_name(c)), threads) for c in todo]

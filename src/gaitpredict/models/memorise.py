@@ -74,9 +74,13 @@ class Memorise(nn.Module):
         if self.starts.shape[0] == 0:
             raise RuntimeError("memorise: fit() it on training windows first")
         keys = self._keys()
+        # argmin over keys of |q - k|^2 = |q|^2 + |k|^2 - 2 q.k; |q|^2 is the same for every
+        # key, so one matrix product and the keys' norms rank them (no square roots)
+        norms = (keys * keys).sum(1)
         out = []
         for start in range(0, x.shape[0], CHUNK):
-            nearest = torch.cdist(self._z(x[start : start + CHUNK]), keys).argmin(dim=1)
+            q = self._z(x[start : start + CHUNK])
+            nearest = torch.addmm(norms, q, keys.T, alpha=-2.0).argmin(dim=1)
             out.append(self.values[nearest])
         y = torch.cat(out).to(x.dtype)
         return (y, None) if return_attention else y
