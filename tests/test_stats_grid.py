@@ -134,3 +134,16 @@ def test_bad_grid_files_say_what_is_wrong(tmp_path):
         Grid.load(path)
     with pytest.raises(ConfigError, match="not a profile"):
         Grid.load(tmp_path / "missing.yaml")
+
+
+def test_grids_start_the_longest_runs_first():
+    from gaitpredict.experiments.runner import expected_cost
+
+    order = sorted(Grid.load("quick").expand(), key=expected_cost, reverse=True)
+    # the leaky random-windows network trains to the epoch cap: it goes first; recurrent
+    # networks before the CNN; the nearest-neighbour lookups before ridge, hold, const-velocity
+    assert (order[0].model, order[0].split) == ("attn-cnn-lstm", "random-windows")
+    models = [c.model for c in order]
+    assert models.index("cnn") > max(i for i, m in enumerate(models) if m == "lstm")
+    assert models[6:9] == ["memorise"] * 3
+    assert set(models[9:]) == {"ridge", "hold", "const-velocity"}
