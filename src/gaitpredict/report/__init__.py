@@ -123,21 +123,17 @@ def _claims(doc: Document, grid: Grid, results: pd.DataFrame) -> None:
     if not any(grid.block(c.block) for c in CLAIMS):
         return  # a grid without the paper's blocks (e.g. cross-lab) tests none of its claims
     doc.heading("The paper's claims on our data")
+    several = len(grid.datasets or []) > 1
     doc.text(
         "The test subject is the unit of replication: each subject's RMSE difference is "
         "averaged over its repeats (seeds) first, then the subjects are compared with an "
         "exact two-sided Wilcoxon signed-rank test and a sign test"
-        + (
-            ", every lab's subjects pooled (each left out inside its own lab)"
-            if len(grid.datasets or []) > 1
-            else ""
-        )
+        + (", every lab's subjects pooled (each left out inside its own lab)" if several else "")
         + ". The effect is the median "
         "subject difference in degrees (negative: the claim's model has the lower error) "
         "with a 95 % bootstrap interval resampling subjects and their repeats. p-values are "
         f"Holm-corrected over the {len(tested)} claims tested here; the level is 5 %."
     )
-    several = len(grid.datasets or []) > 1
     body = []
     for claim, t in tested:
         p = "–" if t.p_wilcoxon is None else f"{t.p_wilcoxon:.3g}"
