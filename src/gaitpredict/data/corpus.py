@@ -59,11 +59,17 @@ def load_corpus(sources, labelled: bool = False, **options) -> Dataset:
     return Dataset("+".join(labs), trials, root=None, notes=notes, skipped=skipped)
 
 
+def split_subject(subject: str) -> tuple[str | None, str]:
+    """`lab/S` -> (lab, S); a subject of a single dataset -> (None, S)."""
+    lab, sep, bare = subject.rpartition(SEPARATOR)
+    return (lab if sep else None), bare
+
+
 def resolve_subject(dataset: Dataset, subject: str) -> str:
     """`lab/S` as given, or a bare `S` that names exactly one lab's subject."""
     if subject in dataset.subjects:
         return subject
-    matches = [s for s in dataset.subjects if s.split(SEPARATOR)[-1] == subject]
+    matches = [s for s in dataset.subjects if split_subject(s)[1] == subject]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:

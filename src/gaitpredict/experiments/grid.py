@@ -179,27 +179,24 @@ class Grid:
                 # several labs: leave each subject out inside its own lab (one run per lab
                 # holds a network per subject), so a claim rests on every lab's subjects
                 for lab in self.block_labs(b):
-                    yield from self._expand_split(b, "subject-folds", None, lab)
+                    yield from self._expand_split(b, "subject-folds", labs=[lab])
             elif split in PER_LAB_SPLITS and self.datasets:
                 for lab in self.block_labs(b):  # each lab on its own
-                    yield from self._expand_split(b, split, None, None, [lab])
+                    yield from self._expand_split(b, split, labs=[lab])
             elif split == "lolo" and b.datasets:
                 yield from self._expand_split(b, split, folds=b.datasets)
             else:
                 yield from self._expand_split(b, split)
         for lab in self.datasets if b.in_lab else []:
-            yield from self._expand_split(b, "subject-folds", b.in_lab, lab)
+            yield from self._expand_split(b, "subject-folds", b.in_lab, labs=[lab])
 
-    def _expand_split(
-        self, b: Block, split: str, models=None, lab: str | None = None, labs=None, folds=None
-    ):
-        """Runs of one split; `lab`: inside that lab alone (subject folds, one per subject);
-        `labs`: only these labs of the corpus; `folds`: test subjects or labs (default: the
-        grid's)."""
+    def _expand_split(self, b: Block, split: str, models=None, labs=None, folds=None):
+        """Runs of one split; `labs`: only these labs of the corpus (subject folds inside one
+        lab: one per subject); `folds`: test subjects or labs (default: the grid's)."""
         folds = folds or {"loso": self.folds, "lolo": self.datasets}.get(split, [None])
-        where = {"folds_k": None if lab else b.folds_k} if split == "subject-folds" else {}
-        if lab or labs:
-            where["labs"] = [lab] if lab else list(labs)
+        where = {"folds_k": None if labs else b.folds_k} if split == "subject-folds" else {}
+        if labs:
+            where["labs"] = list(labs)
         for fold in folds:
             for seed in self.seeds:
                 for name in models or b.models:

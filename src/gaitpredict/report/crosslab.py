@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.corpus import split_subject
 from ..evaluation.stats import compare_by_subject, holm_family
 from .document import Document
 from .sections import describe, register_section
@@ -37,7 +38,7 @@ def per_subject(rows: pd.DataFrame, lab: str, label: str, split: str, in_lab: bo
     out = {}
     for text in sel.per_subject:
         for subject, value in json.loads(text).items():
-            if subject.split("/")[0] == lab:
+            if split_subject(subject)[0] == lab:
                 out.setdefault(subject, []).append(value)
     return {s: float(np.mean(v)) for s, v in out.items()}
 

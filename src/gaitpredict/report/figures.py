@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..data.corpus import split_subject  # noqa: E402
+
 SECONDS_SHOWN = 4.0
 
 
@@ -80,14 +82,13 @@ def errors_by_fold(rows: pd.DataFrame, labels: list[str], path: Path, title: str
         mean, sd = g.mean().reindex(folds), g.std().reindex(folds).fillna(0)
         ax.bar(np.arange(len(folds)) + k * width, mean, width, yerr=sd, capsize=3, label=label)
     ticks = np.arange(len(folds)) + width * (len(labels) - 1) / 2
-    if any("/" in f for f in folds):  # lab/subject: the lab once, under its first subject
-        names = [f.split("/")[-1] for f in folds]
+    labs, names = zip(*(split_subject(f) for f in folds), strict=True)
+    if any(labs):  # lab/subject: the lab once, above its first subject
         ax.set_xticks(ticks, names, rotation=60, fontsize=8)
-        labs = [f.split("/")[0] if "/" in f else "" for f in folds]
         for i, lab in enumerate(labs):
             if i == 0 or lab != labs[i - 1]:
                 ax.axvline(i - 0.5 + width / 2, color="grey", lw=0.8, ls=":")
-                ax.text(i - 0.4, 1.0, lab, transform=ax.get_xaxis_transform(), fontsize=8,
+                ax.text(i - 0.4, 1.0, lab or "", transform=ax.get_xaxis_transform(), fontsize=8,
                         va="bottom", color="dimgrey")  # fmt: skip
     else:
         ax.set_xticks(ticks, folds)

@@ -86,20 +86,32 @@ def _n_subjects(rows: pd.DataFrame) -> str:
     return str(len(subjects))
 
 
+def _lab_header(groups, subjects: bool = True) -> list[str]:
+    """The leading columns of a table with a row group per lab (none for one lab)."""
+    if not groups[0][0]:
+        return []
+    return ["lab", "subjects"] if subjects else ["lab"]
+
+
+def _lab_cells(lab, group: pd.DataFrame, subjects: bool = True) -> list[str]:
+    """A row's leading cells under `_lab_header`."""
+    if not lab:
+        return []
+    return [lab, _n_subjects(group)] if subjects else [lab]
+
+
 @register_section("table1")
 def table1(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
     doc.heading(f"Table I: models x limb-synergy input sets ({describe(block, 'inputs')})")
     groups = lab_groups(rows)
     doc.text(_finished(rows, expected) + _lab_note(groups))
-    header = ["lab", "subjects"] if groups[0][0] else []
-    header += ["model"]
+    header = _lab_header(groups) + ["model"]
     for inputs in block.inputs:
         header += [f"{inputs}: ours", "paper", "skill vs ridge"]
     body = []
     for lab, group in groups:
         for label in block.models:
-            line = [lab, _n_subjects(group)] if lab else []
-            line += [label]
+            line = _lab_cells(lab, group) + [label]
             for inputs in block.inputs:
                 sel = group[group.inputs == inputs]
                 here = cell(sel[sel.label == label])
@@ -141,10 +153,9 @@ def table2(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -
                 here = cell(sel[sel.label == label])
                 paper = PAPER_TABLE2.get(inputs) if label == "attn-cnn-lstm" else None
                 skill = "reference" if label == "ridge" else skill_text(here, ridge)
-                line = [lab, _n_subjects(group)] if lab else []
-                body.append(line + [inputs, label, str(here), paper_text(paper), skill])
-    header = ["lab", "subjects"] if groups[0][0] else []
-    doc.table(header + ["inputs", "model", "ours", "paper", "skill vs ridge"], body)
+                line = _lab_cells(lab, group) + [inputs, label, str(here), paper_text(paper)]
+                body.append(line + [skill])
+    doc.table(_lab_header(groups) + ["inputs", "model", "ours", "paper", "skill vs ridge"], body)
 
 
 @register_section("attention")
@@ -152,13 +163,12 @@ def attention(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
     doc.heading(f"Attention before vs after the LSTM, Figure 9 ({describe(block)})")
     groups = lab_groups(rows)
     doc.text(_finished(rows, expected) + _lab_note(groups))
-    header = ["lab", "subjects"] if groups[0][0] else []
     body = [
-        ([lab, _n_subjects(group)] if lab else []) + [label, str(cell(group[group.label == label]))]
+        _lab_cells(lab, group) + [label, str(cell(group[group.label == label]))]
         for lab, group in groups
         for label in block.models
     ]
-    doc.table(header + ["placement", "ours"], body)
+    doc.table(_lab_header(groups) + ["placement", "ours"], body)
 
 
 @register_section("horizon")
@@ -166,10 +176,9 @@ def horizon(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) 
     doc.heading(f"Error vs horizon ({describe(block, 'horizons_ms')})")
     groups = lab_groups(rows)
     doc.text(_finished(rows, expected) + _lab_note(groups))
-    header = (["lab", "subjects"] if groups[0][0] else []) + ["model"]
-    header += [f"{h:g} ms" for h in block.horizons_ms]
+    header = _lab_header(groups) + ["model"] + [f"{h:g} ms" for h in block.horizons_ms]
     body = [
-        ([lab, _n_subjects(group)] if lab else [])
+        _lab_cells(lab, group)
         + [label]
         + [
             str(cell(group[(group.label == label) & (group.horizon_ms == h)]))
@@ -199,13 +208,12 @@ def within_subject(doc: Document, block, rows: pd.DataFrame, expected: int, out:
         "subjects were seen in training. Spread is over repeats only."
     )
     groups = lab_groups(rows)
-    header = ["lab"] if groups[0][0] else []
     body = [
-        ([lab] if lab else []) + [m, str(cell(group[group.label == m]))]
+        _lab_cells(lab, group, subjects=False) + [m, str(cell(group[group.label == m]))]
         for lab, group in groups
         for m in block.models
     ]
-    doc.table(header + ["model", "ours"], body)
+    doc.table(_lab_header(groups, subjects=False) + ["model", "ours"], body)
 
 
 PROTOCOL_LABELS = {
@@ -234,13 +242,13 @@ def protocol(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path)
         f"way. {lolo}"
     )
     splits = block.all_splits
-    header = (["lab"] if groups[0][0] else []) + ["model"]
+    header = _lab_header(groups, subjects=False) + ["model"]
     header += [PROTOCOL_LABELS.get(s, s) for s in splits] + ["paper (Table I)"]
     body, verdicts = [], []
     for lab, group in groups:
         cells = {}
         for label in block.models:
-            line = ([lab] if lab else []) + [label]
+            line = _lab_cells(lab, group, subjects=False) + [label]
             for split in splits:
                 sel = group[(group.label == label) & (group.split == split)]
                 cells[label, split] = cell(sel)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..data.corpus import split_subject
 from ..evaluation.metrics import skill
 from ..evaluation.stats import SubjectComparison, compare_by_subject, holm_family
 from ..experiments.grid import Grid, run_id
@@ -41,12 +42,12 @@ def block_rows(grid: Grid, results: pd.DataFrame, name: str) -> pd.DataFrame:
         return results.iloc[0:0].assign(lab=pd.Series(dtype=object))
     ids = {run_id(c) for c in grid.expand(block)}
     rows = results[results.run_id.isin(ids)]
-    if "not_applicable" in rows:
-        rows = rows[rows.not_applicable.isna()]  # a lab lacking the inputs: not a result
     rows = rows.assign(lab=_lab_of(grid, rows))
     if "loso" not in block.all_splits or not grid.datasets:
         return rows
     in_lab = rows.split == "subject-folds"
+    if "not_applicable" in rows:  # a lab lacking the inputs: finished, but no subjects
+        in_lab &= rows.not_applicable.isna()
     return pd.concat([rows[~in_lab], _per_subject_rows(rows[in_lab])], ignore_index=True)
 
 
@@ -75,7 +76,6 @@ def _per_subject_rows(rows: pd.DataFrame) -> pd.DataFrame:
                     **row,
                     "split": "loso",
                     "test_subject": subject,
-                    "lab": row["lab"],
                     "rmse_deg": rmse[subject],
                     "mae_deg": mae.get(subject, np.nan),
                     "run_dir": f"{row['run_dir']}/fold{k}of{len(rmse)}",
@@ -106,6 +106,7 @@ class Cell:
 
 
 def cell(rows: pd.DataFrame) -> Cell:
+    rows = rows[rows.rmse_deg.notna()]  # a not-applicable run is no result
     n = len(rows)
     if n == 0:
         return Cell(np.nan, np.nan, np.nan, np.nan, 0)
@@ -208,6 +209,6 @@ def per_lab_effects(grid: Grid, results: pd.DataFrame, claim: Claim) -> dict:
     test's subjects, lab by lab (descriptive; the test is the pooled one)."""
     by_lab: dict[str, list[float]] = {}
     for subject, d in claim_differences(grid, results, claim).items():
-        lab = subject.split("/")[0] if "/" in subject else "data"
+        lab = split_subject(subject)[0] or "data"
         by_lab.setdefault(lab, []).append(float(np.mean(d)))
     return {lab: (len(v), float(np.median(v))) for lab, v in sorted(by_lab.items())}
