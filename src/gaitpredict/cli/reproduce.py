@@ -72,14 +72,12 @@ def data_root(data: str | None, datasets=None):
 
 def run(args) -> int:
     import sys
-    import time
 
     from ..experiments.grid import Grid
     from ..experiments.runner import run_grid
 
     grid = Grid.load(args.grid or args.profile)
     root = data_root(args.data, grid.datasets)
-    start = time.perf_counter()
     try:
         summary = run_grid(
             grid,
@@ -98,7 +96,7 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 130
-    seconds = time.perf_counter() - start
+    seconds = summary.wall_seconds  # the same figure sessions.json records
     per_hour = (
         f" ({3600 * summary.executed / seconds:.0f} runs per hour)" if summary.executed else ""
     )
