@@ -158,9 +158,26 @@ def test_pooled_tanh_equals_tanh_then_max_pooling():
         assert torch.equal(pooled_tanh(h, pool), expected)
 
 
+def _native_bfloat16() -> bool:
+    from gaitpredict.training.trainer import BFLOAT16_CAPABILITIES
+
+    caps = torch.cpu.get_capabilities()
+    return any(caps.get(k, False) for k in BFLOAT16_CAPABILITIES)
+
+
 @pytest.mark.parametrize("name", NETWORKS)
 def test_bfloat16_training_repeats_exactly_and_differs_from_float32(small, name):
+    """Where the CPU has bfloat16 instructions: exact repeats, and not float32's weights.
+    Elsewhere: the request is refused before any training (not a oneDNN error)."""
+    from gaitpredict.errors import ConfigError
+
     spec, train_w, val_w = small
+    if not _native_bfloat16():
+        model = create_model(name, spec)
+        cfg = TrainConfig(max_epochs=1, progress=False, precision="bfloat16")
+        with pytest.raises(ConfigError, match="needs a CPU with bfloat16 instructions"):
+            train(model, train_w, val_w, cfg)
+        return
     weights = {}
     for precision, repeat in [("bfloat16", 0), ("bfloat16", 1), ("float32", 0)]:
         seed_everything(3)
@@ -194,3 +211,20 @@ def test_auto_precision_is_bfloat16_only_with_bfloat16_instructions(monkeypatch)
         monkeypatch.setattr(torch.cpu, "get_capabilities", lambda c=caps: MappingProxyType(c))
         assert resolve_precision("auto") == expected
         assert resolve_precision("float32") == "float32"
+
+
+def test_explicit_bfloat16_is_refused_on_a_cpu_without_bfloat16_instructions(monkeypatch):
+    """An AVX2-only CPU, simulated: the refusal names what the CPU has; with bfloat16
+    instructions the same request is granted."""
+    from types import MappingProxyType
+
+    from gaitpredict.errors import ConfigError
+    from gaitpredict.training.trainer import resolve_precision
+
+    avx2 = MappingProxyType({"avx": True, "avx2": True, "avx512_bf16": False, "fma3": True})
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: avx2)
+    with pytest.raises(ConfigError, match=r"this one has avx, avx2 \(torch.cpu"):
+        resolve_precision("bfloat16")
+    bf16 = MappingProxyType({"avx2": True, "avx512_bf16": True})
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: bf16)
+    assert resolve_precision("bfloat16") == "bfloat16"

@@ -16,14 +16,28 @@ from ..errors import ConfigError
 PRECISIONS = ("float32", "bfloat16", "auto")
 
 
+BFLOAT16_CAPABILITIES = ("avx512_bf16", "amx_bf16", "bf16")  # bf16: ARM
+
+
 def resolve_precision(precision: str) -> str:
     """The precision a training runs in: "auto" becomes bfloat16 on a CPU with bfloat16
-    instructions (elsewhere it is emulated, and slower than float32), else float32."""
-    if precision != "auto":
+    instructions, else float32. An explicit "bfloat16" on a CPU without them is refused:
+    there oneDNN has no bfloat16 LSTM (training fails inside the library) and the other
+    layers would be emulated, slower than float32."""
+    if precision == "float32":
         return precision
     caps = torch.cpu.get_capabilities()
-    native = any(caps.get(k, False) for k in ("avx512_bf16", "amx_bf16", "bf16"))  # bf16: ARM
-    return "bfloat16" if native else "float32"
+    native = any(caps.get(k, False) for k in BFLOAT16_CAPABILITIES)
+    if precision == "auto":
+        return "bfloat16" if native else "float32"
+    if not native:
+        have = sorted(k for k, v in caps.items() if v is True and k.startswith(("avx", "amx")))
+        raise ConfigError(
+            "precision bfloat16 needs a CPU with bfloat16 instructions "
+            f"({', '.join(BFLOAT16_CAPABILITIES)}); this one has {', '.join(have) or 'none'} "
+            "(torch.cpu.get_capabilities()). Use precision float32, or auto (float32 here)"
+        )
+    return precision
 
 
 @dataclass
