@@ -28,15 +28,18 @@ def test_target_is_exactly_horizon_frames_after_the_window():
 
 def test_no_window_crosses_trials_or_gaps():
     spec = WindowSpec.create("r_knee_flex", "r_knee_flex", 50, 30, 100.0)
-    gappy = _ramp(30, 1000.0, tid="gappy")
+    gappy = _ramp(30, 100.0, tid="gappy")
     angles = gappy.angles_deg.copy()
-    angles[12:20] = np.nan  # 80 ms: split, not filled
+    angles[12:20] = np.nan  # 80 ms: frames 12-16 held (50 ms), the 6th breaks the trial
     gappy = Trial(angles, gappy.channels, 100.0, trial_id="gappy")
     w = Windows([_ramp(20, 0.0), gappy], spec)
     x, y = w.all()
     span = torch.cat([x[:, :, 0], y], dim=1)
     assert (span.max(1).values - span.min(1).values <= 7).all()  # contiguous ramps only
+    # 13 in the first trial; in the second, windows ending at 4-8 (targets 7-11; those
+    # ending at 9-16 aim at missing frames) and at 24-26 (targets up to frame 29)
     assert len(w) == 13 + 5 + 3
+    assert not w.bridged.any()
 
 
 def test_multi_horizon_targets():

@@ -13,6 +13,7 @@ from ..data.preprocess import refuse_look_ahead
 from ..data.trial import Trial
 from ..errors import ChannelError, GaitDataError
 from ..training.checkpoint import load_checkpoint
+from ..windowing.gaps import bridge
 
 
 class Predictor:
@@ -41,34 +42,44 @@ class Predictor:
             )
         return self.model(x).double().numpy()
 
-    def predict(self, data, rate_hz: float | None = None, chunk: int = 8192) -> np.ndarray:
+    def predict(
+        self, data, rate_hz: float | None = None, chunk: int = 8192, max_gap_ms: float = 50.0
+    ) -> np.ndarray:
         """Predictions for every model-rate frame of a Trial or a (frames, channels) array in
         degrees (`rate_hz`: the array's rate, default the model's).
 
         Row k is the prediction made at model frame k (time k / model rate from the first
-        frame) for k + horizon (every step with multi-horizon); rows before the window is
-        full are NaN. Recordings at another rate are converted causally (`data.rates`): row
-        k uses only recorded frames at or before its time."""
-        angles = self._angles(data, rate_hz)
+        frame) for k + horizon (every step with multi-horizon); rows without a full window
+        behind them are NaN. Recordings at another rate are converted causally
+        (`data.rates`): row k uses only recorded frames at or before its time. Gaps are
+        bridged as a stream bridges them (`windowing.gaps`): see `predict_bridged`."""
+        return self.predict_bridged(data, rate_hz, chunk, max_gap_ms)[0]
+
+    def predict_bridged(
+        self, data, rate_hz: float | None = None, chunk: int = 8192, max_gap_ms: float = 50.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`predict`, and per row whether its window held frames bridged across a gap."""
+        grid = bridge(self._angles(data, rate_hz), self.spec.rate_hz, max_gap_ms)
         w = self.spec.window_frames
-        out = np.full((angles.shape[0], self.spec.n_outputs), np.nan, dtype=np.float64)
-        if angles.shape[0] < w:
-            return out
-        view = np.lib.stride_tricks.sliding_window_view(angles, w, axis=0)  # (N, C, W)
-        for s in range(0, view.shape[0], chunk):
-            block = view[s : s + chunk].transpose(0, 2, 1)  # (B, W, C)
-            out[w - 1 + s : w - 1 + s + len(block)] = self.predict_windows(block)
-        return out
+        out = np.full((grid.x.shape[0], self.spec.n_outputs), np.nan, dtype=np.float64)
+        flags = np.zeros(grid.x.shape[0], dtype=bool)
+        ends, bridged = grid.window_ends(w)
+        back = np.arange(-(w - 1), 1)
+        for s in range(0, len(ends), chunk):
+            t = ends[s : s + chunk]
+            out[t] = self.predict_windows(grid.x[t[:, None] + back])  # (B, W, C)
+        flags[ends] = bridged
+        return out, flags
 
     def predict_trial(self, trial: Trial) -> pd.DataFrame:
-        """One row per model frame: `time_s`, `target_time_s`, `<target>_pred_deg` (the last
-        horizon step) and, when the recording holds the target, `<target>_true_deg` (the
+        """One row per model frame: `time_s`, `target_time_s`, `bridged`, `<target>_pred_deg`
+        (the last horizon step) and, when the recording holds the target, `<target>_true_deg` (the
         recording interpolated at the target time; NaN past its end)."""
-        pred = self.predict(trial)
+        pred, bridged = self.predict_bridged(trial)
         k = self.spec.n_outputs - len(self.spec.target)
         time_s = np.arange(len(pred)) / self.spec.rate_hz
         horizon_s = self.spec.horizon_frames / self.spec.rate_hz
-        table = {"time_s": time_s, "target_time_s": time_s + horizon_s}
+        table = {"time_s": time_s, "target_time_s": time_s + horizon_s, "bridged": bridged}
         for j, ch in enumerate(self.spec.target):
             table[f"{ch}_pred_deg"] = pred[:, k + j]
             if ch in trial.channels:

@@ -47,15 +47,18 @@ def subject_trials(data: str, subject: str | None) -> list:
 def evaluate_trials(predictor, trials) -> dict:
     """RMSE/MAE (overall, per target, per subject) of a `Predictor` over recordings.
 
-    Recordings at another rate are converted to the model's causally (`data.rates`)."""
+    Recordings at another rate are converted to the model's causally (`data.rates`); gaps
+    are bridged as a stream bridges them, and a target missing in the recording is not
+    scored (`Windows`)."""
     spec = predictor.spec
     ready = list(trials)
-    windows = Windows(ready, spec)
+    windows = Windows(ready, spec, dtype=predictor.dtype)
     pred, truth = predict_all(predictor.model, windows)
     subjects = np.array([windows.trials[k].subject for k in windows.owner])
     return {
         **error_table(pred, truth, spec, subjects),
         "n_windows": len(windows),
+        "n_bridged": int(windows.bridged.sum()),
         "n_trials": len(ready),
     }
 

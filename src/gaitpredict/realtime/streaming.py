@@ -37,6 +37,7 @@ from ..errors import (
     StreamError,
 )
 from ..models import model_info
+from ..windowing.gaps import BREAK, HELD, WAIT, GapBridge
 from . import export
 from .backends import OnnxBackend, TorchBackend
 
@@ -78,7 +79,7 @@ class StreamingPredictor:
         self._x = np.zeros((1, w, c), dtype=dtype)
         self._out = np.zeros(spec.n_outputs, dtype=np.float64)
         self._frame = np.zeros(c, dtype=dtype)
-        self._last_good = np.zeros(c, dtype=dtype)
+        self._bridge = GapBridge(c, self.rate_hz, self.max_gap_ms, dtype)
         self._index = {ch: k for k, ch in enumerate(self.channels)}
         self.adapter = self._adapter(model, adapt)
         self._features = np.zeros(self.adapter.d - 1, dtype=dtype) if self.adapter else None
@@ -183,9 +184,9 @@ class StreamingPredictor:
         self._restart(reason, logging.INFO)  # the caller knows; gaps found here warn
 
     def _restart(self, reason: str, level: int = logging.WARNING) -> None:
-        self._pos = self._filled = self._held_run = 0
+        self._pos = self._filled = 0
         self._since_held = self._w  # frames since the last held frame
-        self._have_good = False
+        self._bridge.restart()
         if self.adapter is not None:
             self.adapter.interrupt()
         self.status = f"warming up ({reason})"
@@ -218,20 +219,15 @@ class StreamingPredictor:
 
     def _step(self, t: float) -> Prediction | None:
         """The frame in `self._frame`, at model-grid time t: bridge, buffer, predict."""
-        finite = np.abs(self._frame) <= MAX_ABS_DEG  # False for NaN and inf too
-        if finite.all():
-            self._last_good[:] = self._frame
-            self._have_good, self._held_run = True, 0
-            held = False
-        elif not self._have_good:
-            self.status = "waiting: no finite value yet for " + self._bad_channels(finite)
+        bad = self._bad_channels() if not (np.abs(self._frame) <= MAX_ABS_DEG).all() else ""
+        state = self._bridge.step(self._frame)  # the rule offline windows follow (gaps.py)
+        if state == WAIT:
+            self.status = "waiting: no finite value yet for " + bad
             return None
-        else:
-            np.copyto(self._frame, self._last_good, where=~finite)
-            held = True
-            if not self._hold(1, f"non-finite {self._bad_channels(finite)}"):
-                return None
-        self._write(self._frame, held)
+        if state == BREAK:
+            self._gap_reset(f"non-finite {bad}")
+            return None
+        self._write(self._frame, state == HELD)
         if self._filled < self._w:
             after = f", after a reset: {self.last_reset}" if self.last_reset else ""
             self.status = f"warming up ({self._filled}/{self._w} frames{after})"
@@ -298,9 +294,12 @@ class StreamingPredictor:
             self._note_interval(t - last)
             missing = steps - 1
             # frames missing before a window has started need no bridging
-            if missing and self._filled and self._hold(missing, "missing frames"):
-                for _ in range(missing):
-                    self._write(self._last_good, held=True)
+            if missing and self._filled:
+                if self._bridge.hold(missing):
+                    for _ in range(missing):
+                        self._write(self._bridge.last_good, held=True)
+                else:
+                    self._gap_reset("missing frames")
         self._last_t = t
         return t
 
@@ -326,14 +325,8 @@ class StreamingPredictor:
             return self._ignore(f"timestamp {t:.6f} s is not after {last:.6f} s"), last
         return t, last
 
-    def _hold(self, frames: int, why: str) -> bool:
-        """Account for `frames` held frames; reset (and return False) if the gap is too long."""
-        self._held_run += frames
-        gap_ms = self._held_run * 1000.0 / self.rate_hz
-        if gap_ms > self.max_gap_ms:
-            self._restart(f"{why}: gap of {gap_ms:.0f} ms > {self.max_gap_ms:g} ms")
-            return False
-        return True
+    def _gap_reset(self, why: str) -> None:
+        self._restart(f"{why}: gap of {self._bridge.gap_ms:.0f} ms > {self.max_gap_ms:g} ms")
 
     def _write(self, values: np.ndarray, held: bool) -> None:
         p = self._pos
@@ -354,7 +347,8 @@ class StreamingPredictor:
         self.status = f"ignored: {why}"
         return None
 
-    def _bad_channels(self, finite: np.ndarray) -> str:
+    def _bad_channels(self) -> str:
+        finite = np.abs(self._frame) <= MAX_ABS_DEG
         return ", ".join(self.channels[k] for k in np.flatnonzero(~finite))
 
     def _note_interval(self, dt: float) -> None:

@@ -3,7 +3,8 @@
 Frames: `window_frames = round(window_ms * rate_hz / 1000)` and likewise for the horizon
 (nearest frame, at least 1). Windows are index arrays into one concatenated `(frames,
 channels)` array per set, never copies, so memory grows with frames, not frames x window.
-Trials are cut at gaps first (`preprocess.fill_gaps`); no window crosses a trial or a gap.
+Gaps are bridged causally as a stream bridges them (`gaps`): short ones held, long ones
+break the trial; no window crosses a trial or a long gap.
 Shapes follow one convention throughout: `(batch, time, channels)`.
 """
 
@@ -17,9 +18,10 @@ import torch
 
 from ..data import rates
 from ..data.channels import resolve_channels
-from ..data.preprocess import fill_gaps, refuse_look_ahead
+from ..data.preprocess import refuse_look_ahead
 from ..data.trial import Trial
 from ..errors import ConfigError, GaitDataError
+from .gaps import bridge
 
 
 def _on_model_grid(piece: Trial, spec) -> tuple[np.ndarray, np.ndarray]:
@@ -84,49 +86,59 @@ class WindowSpec:
 
 
 class Windows:
-    """All causal windows of a list of trials, as indices into concatenated arrays."""
+    """All causal windows of a list of trials, as indices into concatenated arrays.
 
-    def __init__(self, trials: list[Trial], spec: WindowSpec, max_gap_ms: float = 50.0):
-        self.spec = spec
-        pieces = []
-        for trial in trials:
+    Each trial goes to the model grid (inputs converted causally, `rates`), is bridged
+    (`gaps.bridge`: short gaps held, long ones break it) and gives a window wherever a
+    stream would predict: at every frame of a piece with a full window behind it. A window
+    is kept when its truth (`horizon_ms` later, every step with multi-horizon) was recorded:
+    a target frame missing in the recording is never trained on or scored. `bridged` marks
+    the windows that hold held frames.
+    """
+
+    def __init__(
+        self, trials: list[Trial], spec: WindowSpec, max_gap_ms: float = 50.0, dtype=torch.float32
+    ):
+        self.spec, self.trials = spec, list(trials)
+        w, h = spec.window_frames, spec.horizon_frames
+        ahead = np.arange(1, h + 1) if spec.multi_horizon else np.array([h])
+        xs, ys, ends, owners, bridged, self._lengths = [], [], [], [], [], []
+        offset = 0
+        for k, trial in enumerate(self.trials):
             refuse_look_ahead(trial)
             if not rates.same_rate(trial.rate_hz, spec.rate_hz):
                 rates.check_accepted(
                     trial.rate_hz, spec.rate_hz, str(trial.source or trial.trial_id)
                 )
-            needed = list(dict.fromkeys(spec.inputs + spec.target))
-            pieces += fill_gaps(trial.select(needed), max_gap_ms=max_gap_ms)[0]
-        w, h = spec.window_frames, spec.horizon_frames
-        xs, ys, ends, owners, self.trials, self._lengths = [], [], [], [], [], []
-        offset = 0
-        for piece in pieces:
-            x_deg, y_deg = _on_model_grid(piece, spec)
+            x_deg, y_deg = _on_model_grid(trial, spec)
+            grid = bridge(x_deg, spec.rate_hz, max_gap_ms)
+            t, flags = grid.window_ends(w)
             n = x_deg.shape[0]
-            if n >= w + h:
-                xs.append(x_deg)
-                ys.append(y_deg)
-                t = np.arange(w - 1, n - h)
-                ends.append(offset + t)
-                owners.append(np.full(t.size, len(self.trials)))
-                self.trials.append(piece)
-                self._lengths.append(n)
-            offset += n if n >= w + h else 0
-        if not ends:
+            t, flags = t[t + h < n], flags[t + h < n]
+            ok = np.isfinite(y_deg[t[:, None] + ahead]).all(axis=(1, 2))
+            xs.append(grid.x)
+            ys.append(y_deg)
+            ends.append(offset + t[ok])
+            bridged.append(flags[ok])
+            owners.append(np.full(int(ok.sum()), k))
+            self._lengths.append(n)
+            offset += n
+        if not any(e.size for e in ends):
             names = ", ".join(
                 f"{t.source or t.trial_id} ({t.n_frames} frames)" for t in trials[:5]
             ) + (" ..." if len(trials) > 5 else "")
             raise GaitDataError(
-                f"no stretch without gaps is long enough for a {spec.window_ms:g} ms window "
-                f"plus a {spec.horizon_ms:g} ms horizon ({w + h} frames at "
+                f"no stretch without long gaps holds a {spec.window_ms:g} ms window plus a "
+                f"{spec.horizon_ms:g} ms horizon with its truth recorded ({w + h} frames at "
                 f"{spec.rate_hz:g} Hz) in: {names or 'no trials'}"
             )
-        self.x = torch.from_numpy(np.concatenate(xs).astype(np.float32))
-        self.y = torch.from_numpy(np.concatenate(ys).astype(np.float32))
+        self.x = torch.from_numpy(np.concatenate(xs)).to(dtype)
+        self.y = torch.from_numpy(np.concatenate(ys)).to(dtype)
         self.end = torch.from_numpy(np.concatenate(ends))
         self.owner = np.concatenate(owners)
+        self.bridged = np.concatenate(bridged)
         self._back = torch.arange(-(w - 1), 1)
-        self._ahead = torch.arange(1, h + 1) if spec.multi_horizon else torch.tensor([h])
+        self._ahead = torch.from_numpy(ahead)
 
     def __len__(self) -> int:
         return int(self.end.numel())
@@ -136,6 +148,7 @@ class Windows:
         idx = np.asarray(idx, dtype=np.int64)
         out = copy.copy(self)
         out.end, out.owner = self.end[torch.from_numpy(idx)], self.owner[idx]
+        out.bridged = self.bridged[idx]
         return out
 
     def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -154,7 +167,6 @@ class Windows:
         return self.batch(torch.arange(len(self)))
 
     def frame_of(self, idx) -> np.ndarray:
-        """Frame (within its trial piece, at the model's rate) of each window's last input
-        frame."""
+        """Frame (within its trial, at the model's rate) of each window's last input frame."""
         starts = np.concatenate([[0], np.cumsum(self._lengths)[:-1]])
         return self.end.numpy()[idx] - starts[self.owner[idx]]
