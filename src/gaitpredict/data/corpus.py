@@ -13,8 +13,9 @@ from pathlib import Path
 from ..errors import ConfigError
 from .datasets import CMU_FOLDER, CMU_NAME, Dataset, load_dataset
 from .labs import LABS
+from .subjects import SEPARATOR, split_subject
 
-SEPARATOR = "/"
+__all__ = ["lab_name", "load_corpus", "resolve_subject", "split_subject"]
 
 
 def lab_name(dataset: Dataset) -> str:
@@ -57,12 +58,6 @@ def load_corpus(sources, labelled: bool = False, **options) -> Dataset:
         skipped += [(f"{lab}{SEPARATOR}{f}", why) for f, why in d.skipped]
         notes += d.notes
     return Dataset("+".join(labs), trials, root=None, notes=notes, skipped=skipped)
-
-
-def split_subject(subject: str) -> tuple[str | None, str]:
-    """`lab/S` -> (lab, S); a subject of a single dataset -> (None, S)."""
-    lab, sep, bare = subject.rpartition(SEPARATOR)
-    return (lab if sep else None), bare
 
 
 def resolve_subject(dataset: Dataset, subject: str) -> str:

@@ -25,8 +25,9 @@ from ..atomic import write_bytes
 from ..errors import ChannelError, ChecksumError, DatasetNotFoundError, GaitDataError
 from .channels import CHANNELS
 from .io import EXTENSIONS, read_trial, recordings_in
-from .labs import lab_of
+from .labs import lab_of, may_be_same_person
 from .plausibility import gap_report
+from .subjects import UNKNOWN, bare_subject, is_unknown, split_subject
 from .trial import Trial
 
 ENV_DATA = "GAITPREDICT_DATA"
@@ -116,11 +117,17 @@ class Dataset:
         }
 
     def may_be(self, trial: Trial, subject: str) -> bool:
-        """True if an `unknown` trial might belong to `subject` (the data README's rule)."""
+        """True if a trial of another subject might be `subject`: an `unknown` CMU trial
+        that may be S35 (the data README's rule), or a subject its lab declares may be the
+        same person (`labs.Lab.same_person`). Names are compared bare (`data.subjects`)."""
         lab = trial.meta.get("lab", self.name)
-        if lab not in (CMU_NAME, CMU_FOLDER) or trial.subject.split("/")[-1] != "unknown":
+        theirs, wanted = bare_subject(trial.subject), bare_subject(subject)
+        subject_lab = split_subject(subject)[0] or self.name
+        if subject_lab == lab and may_be_same_person(lab, theirs, wanted):
+            return True
+        if lab not in (CMU_NAME, CMU_FOLDER) or not is_unknown(trial.subject):
             return False
-        if subject.split("/")[-1] != "S35":
+        if wanted != "S35":
             return False
         lo, hi = S35_LOOKALIKE_HEIGHT
         return lo <= trial.meta.get("pelvis_height", float("nan")) <= hi
@@ -245,7 +252,7 @@ def load_folder(
         elif lab and rel in lab.subjects:
             subject = lab.subjects[rel]
         else:
-            subject = rel.split("/")[0] if "/" in rel else "unknown"
+            subject = rel.split("/")[0] if "/" in rel else UNKNOWN
         try:
             trial = read_trial(p, **read_options)
         except GaitDataError as exc:

@@ -23,6 +23,8 @@ class Lab:
     subjects: dict[str, str] = field(default_factory=dict)  # file -> subject, where no folder
     drop: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file -> broken channels
     duplicate_of: str | None = None  # holds recordings of that set: never combine the two
+    # subjects that may be one person: every split keeps a group on one side
+    same_person: tuple[tuple[str, ...], ...] = ()
     caveats: tuple[str, ...] = ()
 
 
@@ -69,9 +71,10 @@ LABS: dict[str, Lab] = {
                     "r_ankle_rot",
                 )  # fmt: skip
             },
+            same_person=(("P001", "P004"),),
             caveats=(
                 "P3400's ankle angles are broken (foot model failed) and are left out",
-                "P001 and P004 may be the same person",
+                "P001 and P004 may be the same person: kept on one side of every split",
             ),
         ),
         Lab(
@@ -133,3 +136,11 @@ def manifest_hashes(folder) -> dict[str, str]:
         return {}
     with open(path, newline="") as fh:
         return {row["file"]: row["sha256"] for row in csv.DictReader(fh) if row.get("sha256")}
+
+
+def may_be_same_person(lab: str | None, subject: str, other: str) -> bool:
+    """True when `lab` declares the bare subjects `subject` and `other` may be one person."""
+    entry = LABS.get(lab) if lab else None
+    if entry is None or subject == other:
+        return False
+    return any(subject in group and other in group for group in entry.same_person)

@@ -56,7 +56,7 @@ class RunConfig:
     test_subject: str | None = "S35"
     test_files: list[str] | None = None  # split "files": these trial ids test, the rest train
     test_lab: str | None = None  # split "lolo": this lab tests, the other labs train
-    rate_hz: float | None = None  # the model's rate; None: the rate most frames are at
+    rate_hz: float | None = None  # the model's rate; None: most of the run's frames' rate
     labs: list[str] | None = None  # only these labs of a corpus (None: all)
     test_subjects: list[str] | None = None  # split "subjects": one fold of subject folds
     folds_k: int | None = None  # split "subject-folds": folds of subjects (None: one each)
@@ -159,6 +159,10 @@ def usable_trials(dataset: Dataset, needed) -> tuple[Dataset, list]:
 
 
 def build_windows(dataset: Dataset, cfg: RunConfig):
+    dataset = only_labs(dataset, cfg.labs)
+    dataset, left_out = usable_trials(dataset, needed_channels(cfg))
+    # the model rate is decided on the trials this run uses (after the block's labs are
+    # chosen), so one lab's runs share a rate whatever else the corpus holds
     spec = WindowSpec.create(
         cfg.inputs,
         cfg.target,
@@ -167,8 +171,6 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
         cfg.rate_hz or dataset.rate_hz,
         cfg.multi_horizon,
     )
-    dataset = only_labs(dataset, cfg.labs)
-    dataset, left_out = usable_trials(dataset, needed_channels(cfg))
     if cfg.split == "random-windows":
         spec, split, *sets = random_windows(dataset, spec, cfg)
         split.left_out = left_out

@@ -102,6 +102,7 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
         "test_subject": metrics["test_subject"],
         "test_lab": cfg.test_lab,
         "labs": "+".join(cfg.labs) if cfg.labs else None,
+        "rate_hz": metrics.get("rate_hz"),  # the model rate this run decided on
         "n_left_out": metrics.get("n_left_out", 0),
         "per_subject": json.dumps(
             {s: round(v["rmse_deg"], 4) for s, v in metrics.get("per_subject", {}).items()}

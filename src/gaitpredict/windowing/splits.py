@@ -1,8 +1,10 @@
 """Train/test splits made BEFORE windowing: by subject, by time within subject, or by file.
 
 Leave-one-subject-out keeps every frame of the test subject out of training and validation,
-and follows the CMU data README: `unknown` trials train only, and those that may be S35
-are dropped when S35 is tested. Validation is carved from training as whole trials.
+and follows the data READMEs: `unknown` trials train only, those that may be S35 are dropped
+when S35 is tested, and subjects a lab says may be one person (Qualisys P001/P004) are kept
+on one side (`Dataset.may_be`). Subject names are compared bare (`data.subjects`), in a
+corpus (`lab/S`) as in one lab. Validation is carved from training as whole trials.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.datasets import Dataset
+from ..data.subjects import is_unknown
 from ..data.trial import Trial
 from ..errors import GaitDataError, NotApplicableError
 
@@ -32,7 +35,7 @@ def leave_one_subject_out(dataset: Dataset, test_subject: str) -> Split:
         raise GaitDataError(
             f"subject {test_subject!r} not in the dataset; it has {sorted(dataset.subjects)}"
         )
-    if test_subject.split("/")[-1] == "unknown":
+    if is_unknown(test_subject):
         raise GaitDataError("'unknown' mixes several subjects and cannot be a test subject")
     test = dataset.trials_of(test_subject)
     train, dropped = [], []
@@ -67,16 +70,28 @@ def leave_subjects_out(dataset: Dataset, subjects, name: str) -> Split:
 def subject_folds(dataset: Dataset, k: int | None) -> list[list[str]]:
     """Known subjects dealt into `k` folds (None: one per subject), lab by lab in sorted
     order, so every fold holds some of each lab; depends on the names only."""
-    known = sorted(s for s in dataset.subjects if s.split("/")[-1] != "unknown")
-    k = len(known) if k is None else min(k, len(known))
+    known = sorted(s for s in dataset.subjects if not is_unknown(s))
+    units = _person_groups(dataset, known)  # subjects that may be one person fold together
+    k = len(units) if k is None else min(k, len(units))
     if k < 2:
         raise NotApplicableError(
             f"subject folds need two or more known subjects; {dataset.name} has {known}"
         )
     folds: list[list[str]] = [[] for _ in range(k)]
-    for i, subject in enumerate(known):
-        folds[i % k].append(subject)
+    for i, unit in enumerate(units):
+        folds[i % k] += unit
     return folds
+
+
+def _person_groups(dataset: Dataset, subjects: list[str]) -> list[list[str]]:
+    """`subjects` (sorted) as units of possibly one person: a lab's `same_person` groups
+    together, in the place of their first member, every other subject alone."""
+    units: list[list[str]] = []
+    for s in subjects:
+        first = dataset.trials_of(s)[0]
+        unit = next((u for u in units if dataset.may_be(first, u[0])), None)
+        (unit.append(s) if unit is not None else units.append([s]))
+    return units
 
 
 def leave_one_lab_out(dataset: Dataset, lab: str) -> Split:
@@ -91,7 +106,7 @@ def leave_one_lab_out(dataset: Dataset, lab: str) -> Split:
     for t in dataset.trials:
         if t.meta.get("lab", dataset.name) != lab:
             train.append(t)
-        elif t.subject.split("/")[-1] == "unknown":
+        elif is_unknown(t.subject):
             dropped.append(t.trial_id)
         else:
             test.append(t)
@@ -109,7 +124,7 @@ def within_subject(dataset: Dataset, test_fraction: float = 0.25) -> Split:
     train, test = [], []
     for subject in dataset.subjects:
         trials = dataset.trials_of(subject)
-        if subject == "unknown":
+        if is_unknown(subject):
             train += trials
             continue
         total = sum(t.n_frames for t in trials)
