@@ -92,3 +92,24 @@ def test_c3d_garbage(tmp_path):
 
 def _max_diff(a, b):
     return np.abs(a.select(b.channels).angles_deg - b.angles_deg).max()
+
+
+def test_angle_points_that_are_zero_in_every_frame_are_not_recorded(walking_head, tmp_path):
+    """What some exporters write for "no data": the right knee's points all exactly 0 with
+    valid residuals. Read as missing, and a model that needs it says why."""
+    from dataclasses import replace
+
+    from gaitpredict.data.io.c3d import write_c3d_angles
+    from gaitpredict.errors import ChannelError
+
+    angles = walking_head.angles_deg.copy()
+    knee = walking_head.channels.index("r_knee_flex")
+    angles[:, knee] = 0.0
+    write_c3d_angles(replace(walking_head, angles_deg=angles), tmp_path / "zero.c3d")
+    with pytest.warns(UserWarning, match=r"zero.c3d: channel\(s\) r_knee_flex hold exactly"):
+        back = read_trial(tmp_path / "zero.c3d")
+    assert "r_knee_flex" not in back.channels and back.meta["unrecorded"] == ["r_knee_flex"]
+    assert "l_knee_flex" in back.channels
+    with pytest.raises(ChannelError, match=r"zero.c3d: missing channel\(s\) \['r_knee_flex'\] "
+                       r"\(r_knee_flex: one exact value in every frame"):  # fmt: skip
+        back.select(["r_knee_flex"])

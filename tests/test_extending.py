@@ -1,8 +1,10 @@
 """Adding a model, a file format or a report section is one change in one place."""
 
 import json
+import re
 import subprocess
 import sys
+import textwrap
 import uuid
 from pathlib import Path
 
@@ -17,31 +19,16 @@ from gaitpredict.report.sections import section_names
 
 from .conftest import FIXTURES, ROOT
 
-MODEL_FILE = '''"""`{name}`: a throw-away network for the extension test: one linear layer."""
 
-from torch import nn
-
-from . import register_model
-from .config import NetConfig
-from .gaitnet import GaitNet
-
-
-class Flat(nn.Module):
-    def __init__(self, n_in, n_out, window):
-        super().__init__()
-        self.linear = nn.Linear(n_in * window, n_out)
-
-    def forward(self, x, return_attention=False):
-        out = self.linear(x.flatten(1))
-        return (out, None) if return_attention else out
-
-
-@register_model("{name}", kind="network", config=NetConfig)
-def build(spec, cfg):
-    """A throw-away linear network."""
-    net = Flat(len(spec.inputs), spec.n_outputs, spec.window_frames)
-    return GaitNet(net, spec, cfg)
-'''
+def readme_model_file(name: str) -> str:
+    """The README's `src/gaitpredict/models/flat.py` block, registered as `name`."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r'```python title="src/gaitpredict/models/flat.py"\n(.*?)^\s*```', text,
+                      re.S | re.M)  # fmt: skip
+    assert block, "the README lost its model example"
+    code = textwrap.dedent(block.group(1))
+    assert '@register_model("flat"' in code
+    return code.replace('@register_model("flat"', f'@register_model("{name}"')
 
 
 def _run(*args, cwd=ROOT):
@@ -54,7 +41,7 @@ def _run(*args, cwd=ROOT):
 def test_a_model_file_dropped_into_models_is_picked_up_everywhere(tmp_path):
     name = f"throwaway-{uuid.uuid4().hex[:6]}"
     path = Path(gaitpredict.models.__file__).parent / f"zz_{name.replace('-', '_')}.py"
-    path.write_text(MODEL_FILE.format(name=name))
+    path.write_text(readme_model_file(name))
     try:
         helped = _run("-m", "gaitpredict", "train", "--help")
         assert helped.returncode == 0 and name in helped.stdout
@@ -67,6 +54,10 @@ def test_a_model_file_dropped_into_models_is_picked_up_everywhere(tmp_path):
         assert trained.returncode == 0, trained.stderr
         metrics = json.loads((out / "metrics.json").read_text())
         assert metrics["model"] == name and metrics["epochs_run"] == 2
+        exported = _run("-m", "gaitpredict", "export", str(out / "model.pt"), "--onnx",
+                        str(tmp_path / "flat.onnx"), "--data", str(FIXTURES / "tiny"))  # fmt: skip
+        assert exported.returncode == 0, exported.stderr
+        assert "ONNX vs PyTorch (float64) max difference" in exported.stdout
         tests = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_models.py",
                      "-k", name)  # fmt: skip
         assert tests.returncode == 0, tests.stdout[-2000:]
@@ -199,3 +190,39 @@ def test_random_windows_split_is_flagged_leaky_and_memorise_exposes_it(tmp_path,
     assert predictor.model.starts.shape[0] == leaky["n_train_windows"]
     # it stores frames, not windows: a fraction of the 30 frames of every window
     assert predictor.model.frames.shape[0] < 0.5 * 30 * leaky["n_train_windows"]
+
+
+def test_an_exportable_network_without_a_head_is_refused_by_name():
+    import torch
+    from torch import nn
+
+    from gaitpredict.errors import ExportError
+    from gaitpredict.models import create_model, register_model, unregister_model
+    from gaitpredict.models.config import NetConfig
+    from gaitpredict.models.gaitnet import GaitNet
+    from gaitpredict.realtime.export import export_bytes
+    from gaitpredict.windowing.windows import WindowSpec
+
+    class Headless(nn.Module):
+        def __init__(self, n_in, n_out, window):
+            super().__init__()
+            self.linear = nn.Linear(n_in * window, n_out)
+
+        def forward(self, x, return_attention=False):
+            out = self.linear(x.flatten(1))
+            return (out, None) if return_attention else out
+
+    name = "throwaway-headless"
+    register_model(name, kind="network", config=NetConfig)(
+        lambda spec, cfg: GaitNet(Headless(len(spec.inputs), spec.n_outputs,
+                                           spec.window_frames), spec, cfg)
+    )  # fmt: skip
+    try:
+        spec = WindowSpec.create("legs", "r_knee_flex", 100, 50, 100.0)
+        model = create_model(name, spec)
+        assert model(torch.zeros(2, spec.window_frames, len(spec.inputs))).shape == (2, 1)
+        with pytest.raises(ExportError, match=f"{name}: registered as exportable, but its "
+                           "network has no `head`"):  # fmt: skip
+            export_bytes(model, spec, name)
+    finally:
+        unregister_model(name)

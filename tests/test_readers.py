@@ -177,3 +177,22 @@ Frame Time: 0.01
     np.testing.assert_allclose(trial["l_hip_abd"], [splay_deg] * 2, atol=1e-9)
     np.testing.assert_allclose(trial["l_hip_flex"], [0.0] * 2, atol=1e-9)
     np.testing.assert_allclose(trial["l_knee_flex"], [0.0] * 2, atol=1e-9)
+
+
+def test_a_bvh_leg_never_captured_is_read_as_missing():
+    """cmu_bvh_activities/79_04.bvh: every rotation of the right leg is 0 in all 909 frames
+    (its README); the hip's abduction then reads a constant 20 deg splay, also not recorded."""
+    from gaitpredict.errors import ChannelError
+    from gaitpredict.evaluation.predictor import load_predictor
+
+    from .conftest import SHARED, need
+
+    path = need(SHARED / "cmu_bvh_activities" / "79_04.bvh")
+    with pytest.warns(UserWarning, match="r_hip_flex, r_hip_abd, r_hip_rot, r_knee_flex"):
+        trial = read_trial(path)
+    right_leg = ["r_hip_flex", "r_hip_abd", "r_hip_rot", "r_knee_flex", "r_ankle_flex",
+                 "r_ankle_rot"]  # fmt: skip
+    assert trial.meta["unrecorded"] == right_leg
+    assert not set(right_leg) & set(trial.channels) and "l_knee_flex" in trial.channels
+    with pytest.raises(ChannelError, match=r"79_04.bvh: missing channel\(s\).*an exporter's"):
+        load_predictor("pretrained:knee-100ms-legs").predict(trial)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -55,6 +56,34 @@ def check_angles(trial, source=None):
             f"gap); {int(bad.sum())} such value(s) in the file"
         )
     return trial
+
+
+MIN_FRAMES_UNRECORDED = 10  # a recording this long whose channel never moves did not record it
+UNRECORDED = (
+    "exactly the same value (e.g. 0.0) in every frame: a channel that was not captured, "
+    "written as a placeholder by the exporter (or a locked coordinate), not a measured angle"
+)
+
+
+def drop_unrecorded(trial, source=None):
+    """The trial without channels that hold one exact value in every frame (NaN aside), with
+    a warning naming the file and channels; they are listed in `meta["unrecorded"]`, so a
+    model that needs one refuses the recording saying why (`Trial.select`)."""
+    a = trial.angles_deg
+    if a.shape[0] < MIN_FRAMES_UNRECORDED:
+        return trial
+    recorded = np.isfinite(a)
+    first = a[recorded.argmax(axis=0), np.arange(a.shape[1])]  # each channel's first value
+    same = (~recorded | (a == first)).all(axis=0)  # also true of a channel that is all NaN
+    dead = [c for c, k in zip(trial.channels, same, strict=True) if k]
+    if not dead:
+        return trial
+    warnings.warn(
+        f"{source or trial.source or trial.trial_id}: channel(s) {', '.join(dead)} hold "
+        f"{UNRECORDED}; read as missing", stacklevel=3,
+    )  # fmt: skip
+    kept = trial.select([c for c in trial.channels if c not in dead])
+    return replace(kept, meta={**trial.meta, "unrecorded": dead})
 
 
 def max_speed(channel: str) -> float:

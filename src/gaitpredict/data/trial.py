@@ -60,12 +60,23 @@ class Trial:
         """One channel's angles in degrees."""
         return self.angles_deg[:, self._index([channel])[0]]
 
+    def why_missing(self, channels) -> str:
+        """' (...)' saying which of `channels` the file held as one exact value in every
+        frame (read as not recorded: `plausibility.drop_unrecorded`), else ''."""
+        unrecorded = [c for c in channels if c in self.meta.get("unrecorded", ())]
+        if not unrecorded:
+            return ""
+        return (
+            f" ({', '.join(unrecorded)}: one exact value in every frame of the file, an "
+            "exporter's placeholder read as not recorded)"
+        )
+
     def _index(self, channels) -> list[int]:
         missing = [c for c in channels if c not in self.channels]
         if missing:
             raise ChannelError(
-                f"{self.source or self.trial_id}: missing channel(s) {missing}; "
-                f"this trial has {list(self.channels)}"
+                f"{self.source or self.trial_id}: missing channel(s) {missing}"
+                f"{self.why_missing(missing)}; this trial has {list(self.channels)}"
             )
         return [self.channels.index(c) for c in channels]
 

@@ -94,7 +94,8 @@ class Predictor:
             if missing:
                 raise ChannelError(
                     f"{data.source or data.trial_id}: missing channel(s) {missing} that the "
-                    f"model needs (it takes {', '.join(self.channels)})"
+                    f"model needs{data.why_missing(missing)} (it takes "
+                    f"{', '.join(self.channels)})"
                 )
             angles, rate_hz = data.select(self.channels).angles_deg, data.rate_hz
             name = str(data.source or data.trial_id)

@@ -19,7 +19,7 @@ import torch
 
 from ..adaptation.features import FEATURES, WithFeatures
 from ..atomic import write_bytes
-from ..errors import ExportError, MissingExtraError
+from ..errors import ConfigError, ExportError, MissingExtraError
 from ..models import list_models, model_info
 
 INPUT, OUTPUT = "window_deg", "prediction_deg"
@@ -50,7 +50,14 @@ def export_bytes(model, spec, model_name: str, example_batch: int = 4) -> bytes:
         )
     example = torch.zeros(max(example_batch, 2), spec.window_frames, len(spec.inputs))
     buffer = io.BytesIO()
-    graph = WithFeatures(copy.deepcopy(model).eval())
+    try:
+        graph = WithFeatures(copy.deepcopy(model).eval())
+    except ConfigError:
+        raise ExportError(
+            f"{model_name}: registered as exportable, but its network has no `head` ending "
+            "in nn.Linear, whose input the export gives as `features`; give it one, or "
+            "register it with exportable=False"
+        ) from None
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation/trace notes
         torch.onnx.export(

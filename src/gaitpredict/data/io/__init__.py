@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import ConfigError, FileFormatError, GaitPredictError
-from ..plausibility import GLITCH_POLICIES, check_angles, glitches_to_gaps
+from ..plausibility import GLITCH_POLICIES, check_angles, drop_unrecorded, glitches_to_gaps
 from ..trial import Trial
 
 
@@ -89,7 +89,9 @@ def read_trial(path, format: str | None = None, glitches: str = "keep", **option
     The one rule for every format: a file that cannot be read exactly as its format defines
     raises a `GaitDataError` naming the file (and the line, frame or channel where it
     applies), never a library's exception and never a shorter, padded or relabelled trial;
-    angles no body can have are refused (`plausibility.check_angles`). `glitches="gap"`
+    angles no body can have are refused (`plausibility.check_angles`); a channel with one
+    exact value in every frame (an exporter's zeros) is read as not recorded
+    (`plausibility.drop_unrecorded`). `glitches="gap"`
     turns too-fast jumps into gaps (`plausibility.glitches_to_gaps`).
     """
     path = Path(path)
@@ -117,4 +119,5 @@ def read_trial(path, format: str | None = None, glitches: str = "keep", **option
     if trial.n_frames == 0:
         raise FileFormatError(f"{path}: holds no frames")
     check_angles(trial, path)
+    trial = drop_unrecorded(trial, path)
     return glitches_to_gaps(trial) if glitches == "gap" else trial
