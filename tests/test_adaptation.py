@@ -335,3 +335,71 @@ def test_stream_says_why_a_short_recording_gave_nothing_and_refuses_bad_segments
     args = ["stream", LEGS, "--replay", str(short), "--segment-s", "0", "--out", str(tmp_path)]
     assert main(args) == 2
     assert "--segment-s must be > 0" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def saved_wearer(biased, walk, tmp_path_factory):
+    """A real adaptation file: the biased shipped model streamed over the tiny walks."""
+    sp = StreamingPredictor.from_checkpoint(biased, backend="torch", adapt=True)
+    replay_many(sp, walk[:12])
+    path = sp.save_adaptation(tmp_path_factory.mktemp("wearer") / "wearer.json")
+    return biased, path
+
+
+def _hostile(state: dict, field: str):
+    s = json.loads(json.dumps(state))
+    d = len(s["P"])
+    eye = np.eye(d)
+    changes = {
+        "clip off": lambda: s["config"].update(max_correction_deg=1e9),
+        "gate wide": lambda: s["config"].update(gate_deg=90.0),
+        "forgetting > 1": lambda: s["config"].update(forgetting=1.01),
+        "extra setting": lambda: s["config"].update(unsafe=True),
+        "P not PD": lambda: s.update(P=(eye - 2 * np.outer(eye[0], eye[0])).tolist()),
+        "P asymmetric": lambda: s.update(P=(eye + np.triu(np.ones((d, d)), 1) * 0.1).tolist()),
+        "P wound up": lambda: s.update(P=(eye * 1e6).tolist()),
+        "huge theta": lambda: s.update(theta=(np.ones((d, 1)) * 1e12).tolist()),
+        "theta NaN": lambda: s.update(theta=[[float("nan")]] * d),
+        "theta strings": lambda: s.update(theta=[["a"]] * d),
+        "theta shape": lambda: s.update(theta=[[0.0, 0.0]] * d),
+        "mse negative": lambda: s.update(mse_base=-1.0),
+        "mse string": lambda: s.update(mse_adapted="0.1"),
+        "counts": lambda: s.update(updates=10**9),
+        "count float": lambda: s.update(checked=1.5),
+    }
+    changes[field]()
+    return s
+
+
+HOSTILE = {
+    "clip off": "'config' is outside the documented ranges: max_correction_deg must be <= 10",
+    "gate wide": "'config' is outside the documented ranges: gate_deg must be <= 25",
+    "forgetting > 1": "'config' is outside the documented ranges: forgetting must be in",
+    "extra setting": "'config' must hold exactly",
+    "P not PD": "'P' is not positive definite",
+    "P asymmetric": "'P' is not symmetric",
+    "P wound up": "'P' has trace",
+    "huge theta": "'theta' holds weights beyond",
+    "theta NaN": "'theta' holds non-finite values",
+    "theta strings": "'theta' must be a 65 x 1 array of numbers",
+    "theta shape": r"'theta' has shape \(65, 2\); this model needs \(65, 1\)",
+    "mse negative": "'mse_base' must be finite and >= 0",
+    "mse string": "'mse_adapted' must be a number",
+    "counts": "'updates' plus 'gated' exceeds 'checked'",
+    "count float": "'checked' must be a whole number",
+}
+
+
+@pytest.mark.parametrize("field", list(HOSTILE))
+def test_a_hostile_adaptation_file_is_refused_naming_file_and_field(saved_wearer, field, tmp_path):
+    model, path = saved_wearer
+    state = json.loads(path.read_text())
+    assert state["updates"] > 100 and 1.0 < np.abs(state["theta"]).max() < 100  # learned
+    sp = StreamingPredictor.from_checkpoint(model, backend="torch", adapt=True)
+    sp.load_adaptation(path)  # the file as saved loads
+    bad = tmp_path / f"{field.replace(' ', '_')}.json"
+    bad.write_text(json.dumps(_hostile(state, field)))
+    with pytest.raises(CheckpointError, match=f"{bad.name}: field {HOSTILE[field]}"):
+        sp.load_adaptation(bad)
+    # a refused file changes nothing: the learned state is the saved one
+    assert sp.adapter.updates == state["updates"]

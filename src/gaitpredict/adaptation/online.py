@@ -30,6 +30,7 @@ BLAS call.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from ..atomic import write_json
 from ..errors import CheckpointError, ConfigError
 
 FORMAT = "gaitpredict-adaptation/1"
+SAFETY_LIMITS = {"gate_deg": 25.0, "max_correction_deg": 10.0}  # the documented defaults
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class AdaptConfig:
         for name in ("prior_var", "gate_deg", "max_correction_deg", "guard_s", "min_checked_s"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
+        # the safety limits are the code's: settings may tighten them, never widen them
+        for name, limit in SAFETY_LIMITS.items():
+            if not getattr(self, name) <= limit:
+                raise ConfigError(f"{name} must be <= {limit:g}, got {getattr(self, name)}")
 
 
 class OnlineAdapter:
@@ -236,7 +242,11 @@ class OnlineAdapter:
         return write_json(path, self.state())
 
     def load(self, path) -> None:
-        """Restore what `save` wrote; refused for another model, target or horizon."""
+        """Restore what `save` wrote. The file is input: it is refused (a `CheckpointError`
+        naming the file and the field) when it was saved for another model, target, horizon
+        or rate, or when anything in it is out of shape, non-finite, beyond `THETA_LIMIT`,
+        a covariance that is not symmetric positive definite within the trace cap, or
+        settings outside `AdaptConfig`'s ranges. The predictor's own settings stay in force."""
         path = Path(path)
         try:
             state = json.loads(path.read_text())
@@ -254,15 +264,66 @@ class OnlineAdapter:
             raise CheckpointError(
                 f"{path}: saved for another model; (saved, this predictor): {differ}"
             )
-        theta, P = np.asarray(state["theta"], float), np.asarray(state["P"], float)
-        if (
-            theta.shape != self.theta.shape
-            or P.shape != (self.d, self.d)
-            or not (np.isfinite(theta).all() and np.isfinite(P).all())
-        ):
-            raise CheckpointError(f"{path}: damaged adaptation (shapes or non-finite values)")
-        self.theta[:], self.P = theta, P
-        self.mse_base, self.mse_adapted = float(state["mse_base"]), float(state["mse_adapted"])
-        self.updates, self.gated = int(state["updates"]), int(state["gated"])
-        self.checked = int(state["checked"])
+        checked = _checked_state(path, state, self.d, self.m, self.config)
+        self.theta[:], self.P = checked["theta"], checked["P"]
+        self.mse_base, self.mse_adapted = checked["mse_base"], checked["mse_adapted"]
+        self.updates, self.gated, self.checked = (
+            checked["updates"], checked["gated"], checked["checked"]
+        )  # fmt: skip
         self.interrupt()
+
+
+THETA_LIMIT = 1e4  # deg per unit feature; a real wearer (tests) holds at most about 21
+
+
+def _checked_state(path: Path, state: dict, d: int, m: int, config: AdaptConfig) -> dict:
+    """The numbers of an adaptation file, each checked (see `OnlineAdapter.load`)."""
+
+    def refuse(field: str, why: str):
+        raise CheckpointError(f"{path}: field {field!r} {why}")
+
+    saved = state["config"]
+    if not isinstance(saved, dict) or set(saved) != set(asdict(config)):
+        refuse("config", f"must hold exactly {sorted(asdict(config))}")
+    try:
+        AdaptConfig(**{k: float(v) for k, v in saved.items()})
+    except (ConfigError, TypeError, ValueError) as exc:
+        refuse("config", f"is outside the documented ranges: {exc}")
+    out = {}
+    for name, shape in (("theta", (d, m)), ("P", (d, d))):
+        try:
+            value = np.asarray(state[name], dtype=np.float64)
+        except (TypeError, ValueError):
+            refuse(name, f"must be a {shape[0]} x {shape[1]} array of numbers")
+        if value.shape != shape:
+            refuse(name, f"has shape {value.shape}; this model needs {shape}")
+        if not np.isfinite(value).all():
+            refuse(name, "holds non-finite values")
+        out[name] = value
+    if np.abs(out["theta"]).max() > THETA_LIMIT:
+        refuse("theta", f"holds weights beyond +-{THETA_LIMIT:g} deg per unit feature")
+    P = out["P"]
+    if not np.allclose(P, P.T, rtol=1e-9, atol=1e-12 * max(1.0, np.abs(P).max())):
+        refuse("P", "is not symmetric")
+    try:
+        np.linalg.cholesky(P)
+    except np.linalg.LinAlgError:
+        refuse("P", "is not positive definite")
+    cap = config.prior_var * d
+    if np.trace(P) > cap * (1 + 1e-9):
+        refuse("P", f"has trace {np.trace(P):g} above the cap prior_var x d = {cap:g}")
+    for name in ("mse_base", "mse_adapted"):
+        value = state[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            refuse(name, "must be a number")
+        if not (math.isfinite(value) and value >= 0):
+            refuse(name, f"must be finite and >= 0, got {value!r}")
+        out[name] = float(value)
+    for name in ("updates", "gated", "checked"):
+        value = state[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            refuse(name, f"must be a whole number >= 0, got {value!r}")
+        out[name] = value
+    if out["updates"] + out["gated"] > out["checked"]:
+        refuse("updates", "plus 'gated' exceeds 'checked' (each check updates or is gated)")
+    return out
