@@ -34,7 +34,7 @@ bench: install
 
 bench-keras: install
 	test -x .venv-keras/bin/python || { $(PYTHON) -m venv .venv-keras && .venv-keras/bin/pip install -q tensorflow-cpu; }
-	$(BIN)/python benchmarks/train_speed.py --compare-keras --data $(DATA)
+	$(BIN)/python benchmarks/train_speed.py --compare-keras --rounds 3 --epochs 6 --data $(DATA)
 
 bench-fuzz: install
 	$(BIN)/python benchmarks/fuzz_readers.py --per-kind 40

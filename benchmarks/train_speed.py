@@ -12,7 +12,9 @@ a float32 matrix product of the step's sizes in the same thread setting, measure
 `--compare-keras` runs the same model in Keras/TensorFlow (`../shared/peers/
 keras_attn_cnn_lstm.py`, training only, no validation) on the same fold, alternating with
 ours (each of `--precisions`) for `--rounds` rounds in this invocation, and prints the
-medians and the ratios (the peer's speed varies a lot from run to run). Make its virtualenv once:
+medians and the ratio to the peer as the median of the paired per-round ratios, with their
+range (the peer's speed varies a lot from run to run; a ratio of medians would pair rounds
+that did not run side by side). Make its virtualenv once:
     python3 -m venv .venv-keras && .venv-keras/bin/pip install tensorflow-cpu
 (`make bench-keras` does both.)
 """
@@ -28,9 +30,16 @@ import torch
 
 from gaitpredict.data.datasets import load_dataset
 from gaitpredict.evaluation.flops import forward_flops, matmul_gflops
+from gaitpredict.evaluation.machine import cpu_description
 from gaitpredict.experiments.run import RunConfig, build_windows
 from gaitpredict.models import create_model, list_models, model_info
-from gaitpredict.training.trainer import TrainConfig, fit_normalisation, seed_everything, train
+from gaitpredict.training.trainer import (
+    TrainConfig,
+    fit_normalisation,
+    resolve_precision,
+    seed_everything,
+    train,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER = ROOT.parent / "shared" / "peers" / "keras_attn_cnn_lstm.py"
@@ -84,12 +93,14 @@ def main():
     p.add_argument(
         "--precisions",
         nargs="+",
-        default=["float32", "bfloat16"],
+        default=["float32", resolve_precision("auto")],  # bfloat16 where the CPU has it
         choices=["float32", "bfloat16"],
-        help="our training precisions to time beside the peer",
+        help="our training precisions to time beside the peer (default: float32, and "
+        "bfloat16 on a CPU with bfloat16 instructions)",
     )
     p.add_argument("--keras-python", default=str(ROOT / ".venv-keras" / "bin" / "python"))
     args = p.parse_args()
+    args.precisions = list(dict.fromkeys(args.precisions))
     ds = load_dataset(args.data)
     if args.compare_keras:
         if not Path(args.keras_python).exists():
@@ -109,14 +120,20 @@ def main():
             print(f"round {r}: keras peer: {peer_rate:.0f} windows/s (training only)  [{line}]",
                   flush=True)  # fmt: skip
         gflops, roof_rate = roof(model, spec)
-        peer = float(np.median(rates["keras"]))
-        print(f"medians over {args.rounds} round(s): keras {peer:.0f} windows/s")
+        peer = np.array(rates["keras"])
+        print(f"CPU: {cpu_description()}")
+        print(f"over {args.rounds} round(s): keras median {np.median(peer):.0f} windows/s")
         for precision in args.precisions:
-            rate = float(np.median(rates[precision]))
-            print(f"  {precision}: {rate:.0f} windows/s, {rate / peer:.2f}x the Keras peer, "
-                  f"{rate / roof_rate:.0%} of the float32 roof")  # fmt: skip
+            mine = np.array(rates[precision])
+            ratios = mine / peer  # paired: ours and the peer of the same round
+            print(f"  {precision}: median {np.median(mine):.0f} windows/s; against the Keras "
+                  f"peer {np.median(ratios):.2f}x (median of the paired per-round ratios; "
+                  f"range {ratios.min():.2f}-{ratios.max():.2f}: "
+                  f"{', '.join(f'{r:.2f}' for r in ratios)}), "
+                  f"{np.median(mine) / roof_rate:.0%} of the float32 roof")  # fmt: skip
         print(f"roof: float32 matrix product {gflops:.0f} GFLOP/s -> {roof_rate:.0f} windows/s")
         return
+    print(f"CPU: {cpu_description()}")
     print(f"fold {args.fold}, batch {BATCH}, {args.threads} threads, {args.epochs} epochs")
     variants = [(m, {}) for m in list_models(kind="network")] + [
         (m, {"attention": "before"}) for m in list_models(kind="network") if model_info(m).attention

@@ -128,7 +128,7 @@ def test_a_cross_lab_grid_runs_records_and_reports(tmp_path):
     rows = pd.read_csv(tmp_path / "out" / "results.csv")
     assert len(rows) == 8
     single = rows[rows.labs == "lab_b"]  # one subject: no leave-one-subject-out inside it
-    assert single.not_applicable.str.contains("two or more known subjects").all()
+    assert single.not_applicable.str.contains("two or more known people").all()
     # hold with lab_b left out: its per-subject RMSE is plain hold on S39's windows
     corpus = load_corpus(roots)
     spec = WindowSpec.create("legs", "r_knee_flex", 100, 50, 120.0)

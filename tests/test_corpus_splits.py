@@ -83,3 +83,13 @@ def test_the_model_rate_is_that_of_the_runs_own_labs(corpus):
         spec, *_ = build_windows(corpus, RunConfig(**{**cfg.__dict__, "labs": labs}))
         rates[labs[0]] = spec.rate_hz
     assert rates == {QUALISYS: 120.0, "lab_b": 100.0}
+
+
+def test_a_lab_whose_known_subjects_may_be_one_person_has_no_subject_folds(corpus):
+    from dataclasses import replace
+
+    from gaitpredict.errors import NotApplicableError
+
+    two = replace(corpus, trials=[t for t in corpus.trials if t.subject.endswith(("P001", "P004"))])
+    with pytest.raises(NotApplicableError, match="P001 and qualisys_cgm2_walking/P004 may be one"):
+        subject_folds(two, None)

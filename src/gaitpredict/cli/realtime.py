@@ -79,6 +79,7 @@ def run_bench(args) -> int:
     import torch
 
     from ..evaluation.latency import bench_pushes, compute_floor
+    from ..evaluation.machine import cpu_description
     from ..evaluation.recordings import usable_recordings
     from ..pretrained import resolve_model
     from ..realtime import StreamingPredictor
@@ -96,6 +97,7 @@ def run_bench(args) -> int:
     figures = bench_pushes(predictors, trial, args.pushes)
     result = figures[0]
     result.update(compute_floor(*load_checkpoint(args.checkpoint)[:2]))
+    result["cpu"] = cpu_description()
     if args.adapt:
         adapted = figures[1]
         result["adapted"] = {k: adapted[k] for k in ("p50_us", "p99_us", "max_us", "mean_us")}
@@ -110,7 +112,7 @@ def run_bench(args) -> int:
             f"of {result['trial']} (1 thread); compute floor {result['floor_us']} us "
             f"({result['flops'] / 1e6:.2f} MFLOP at {result['matmul_gflops']} GFLOP/s, a "
             f"1-thread matrix product measured now): p50 is "
-            f"{result['p50_us'] / result['floor_us']:.1f}x the floor"
+            f"{result['p50_us'] / result['floor_us']:.1f}x the floor; CPU: {result['cpu']}"
         )
         if args.adapt:
             a = result["adapted"]

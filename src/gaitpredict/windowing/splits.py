@@ -74,8 +74,12 @@ def subject_folds(dataset: Dataset, k: int | None) -> list[list[str]]:
     units = _person_groups(dataset, known)  # subjects that may be one person fold together
     k = len(units) if k is None else min(k, len(units))
     if k < 2:
+        grouped = [u for u in units if len(u) > 1]
+        note = (
+            f" ({' and '.join(grouped[0])} may be one person: its lab says so)" if grouped else ""
+        )
         raise NotApplicableError(
-            f"subject folds need two or more known subjects; {dataset.name} has {known}"
+            f"subject folds need two or more known people; {dataset.name} has {known}{note}"
         )
     folds: list[list[str]] = [[] for _ in range(k)]
     for i, unit in enumerate(units):
