@@ -141,6 +141,12 @@ def test_a_cross_lab_grid_runs_records_and_reports(tmp_path):
     write_report(tmp_path / "out")
     report = (tmp_path / "out" / "report.md").read_text()
     assert "## Across labs" in report and "| lab_a | 2 |" in report
+    header = next(ln for ln in report.splitlines() if ln.startswith("| lab | subjects |"))
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    # like for like first: ridge trained on the same other labs beside the network
+    assert columns[2:4] == ["network, lab left out", "ridge, lab left out"]
+    assert columns[-2:] == ["left out: network vs ridge", "left out vs lab ridge"]
+    assert "Like for like, the lab left out" in report
     assert (tmp_path / "out" / "figures" / "cross_lab_legs.png").is_file()
 
 

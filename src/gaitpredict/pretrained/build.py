@@ -252,6 +252,7 @@ def card_markdown(card: dict) -> str:
     if card["cross_lab"]:
         heads = [
             "network, lab left out",
+            "ridge, lab left out",
             "network, all labs (subject folds)",
             "ridge, this lab only (LOSO)",
             "hold",

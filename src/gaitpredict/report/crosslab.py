@@ -15,15 +15,24 @@ from .document import Document
 from .sections import describe, register_section
 
 POP = "attn-cnn-lstm"
-COLUMNS = (  # (heading, model label, split, inside the lab alone)
+COLUMNS = (  # (heading, model label, split, inside the lab alone); like for like first
     ("network, lab left out", POP, "lolo", False),
+    ("ridge, lab left out", "ridge", "lolo", False),
     ("network, all labs (subject folds)", POP, "subject-folds", False),
     ("network, this lab only (LOSO)", POP, "subject-folds", True),
     ("ridge, this lab only (LOSO)", "ridge", "subject-folds", True),
-    ("ridge, lab left out", "ridge", "lolo", False),
     ("hold", "hold", "lolo", False),
     ("const-velocity", "const-velocity", "lolo", False),
 )
+NET_LOLO, RIDGE_LOLO, NET_ALL, NET_OWN, RIDGE_OWN = (c[0] for c in COLUMNS[:5])
+
+
+def _vs(cells, lab, a: str, b: str) -> str:
+    """Mean of column a over mean of column b, as a change in per cent ('–' without both)."""
+    x, y = cells[lab, a], cells[lab, b]
+    if not (x and y):
+        return "–"
+    return f"{np.mean(list(x.values())) / np.mean(list(y.values())) - 1:+.0%}"
 
 
 def per_subject(rows: pd.DataFrame, lab: str, label: str, split: str, in_lab: bool) -> dict:
@@ -52,13 +61,8 @@ def table_for(rows: pd.DataFrame, labs) -> tuple[list[list[str]], dict]:
             cells[lab, heading] = values
             line.append(f"{np.mean(list(values.values())):.2f}" if values else "–")
         n = max((len(cells[lab, h]) for h, *_ in COLUMNS), default=0)
-        ours, ridge = cells[lab, COLUMNS[0][0]], cells[lab, COLUMNS[3][0]]
-        ratio = (
-            f"{np.mean(list(ours.values())) / np.mean(list(ridge.values())) - 1:+.0%}"
-            if ours and ridge
-            else "–"
-        )
-        body.append(line[:1] + [str(n)] + line[1:] + [ratio])
+        ratios = [_vs(cells, lab, NET_LOLO, RIDGE_LOLO), _vs(cells, lab, NET_LOLO, RIDGE_OWN)]
+        body.append(line[:1] + [str(n)] + line[1:] + ratios)
     return body, cells
 
 
@@ -73,11 +77,16 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
         "subjects of each subject's RMSE (deg). 'Lab left out': trained on every other lab. "
         "'All labs (subject folds)': one population model per fold of subjects, so each "
         "subject is predicted by a model that saw the other subjects of its lab but never "
-        "them. 'This lab only': leave-one-subject-out inside the lab. The last column compares "
-        "the lab-left-out network with the lab's own LOSO ridge (the goal: within +25 %)."
+        "them. 'This lab only': leave-one-subject-out inside the lab. The last two columns "
+        "compare the lab-left-out network first with ridge trained on the same other labs "
+        "(like for like), then with the lab's own LOSO ridge (the goal: within +25 %)."
     )
-    header = ["lab", "subjects"] + [h for h, *_ in COLUMNS] + ["left out vs lab ridge"]
-    pooled = []
+    header = (
+        ["lab", "subjects"]
+        + [h for h, *_ in COLUMNS]
+        + ["left out: network vs ridge", "left out vs lab ridge"]
+    )
+    pooled, like = [], []
     for inputs in block.inputs:
         sel = rows[rows.inputs == inputs]
         body, cells = table_for(sel, labs)
@@ -87,23 +96,35 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
             "these channels; the run folders' config.json list them)"
         )
         doc.table(header, body)
-        pooled.append((inputs, *_pooled(cells, labs)))
+        pooled.append((inputs, *_paired(cells, labs, NET_ALL, NET_OWN)))
+        like.append((inputs, *_paired(cells, labs, NET_LOLO, RIDGE_LOLO)))
         fig = figures.cross_lab_bars(
             cells, labs, [h for h, *_ in COLUMNS], out / "figures" / f"cross_lab_{inputs}.png",
             f"Right knee RMSE per lab ({inputs} inputs): mean over subjects",
         )  # fmt: skip
         if fig:
             doc.image(fig, f"Cross-lab errors, {inputs} inputs (dots: subjects).")
-    doc.text(_pooled_verdict(pooled))
+    doc.text(
+        _verdict(
+            like,
+            "Like for like, the lab left out: the network against ridge trained on the same "
+            "other labs, paired by subject",
+        )
+    )
+    doc.text(
+        _verdict(
+            pooled,
+            "Population network (all labs, subject folds) vs a network of the subject's own "
+            "lab (LOSO inside it), paired by subject",
+        )
+    )
 
 
-def _pooled(cells, labs) -> tuple[dict, float, float]:
-    """All labs' subjects together: the population network (subject folds) against the
-    network of each subject's own lab (LOSO inside it), paired by subject."""
-    pop, own = COLUMNS[1][0], COLUMNS[2][0]
+def _paired(cells, labs, col_a: str, col_b: str) -> tuple[dict, float, float]:
+    """All labs' subjects together: column a against column b, paired by subject."""
     diffs, a_all, b_all = {}, [], []
     for lab in labs:
-        a, b = cells.get((lab, pop), {}), cells.get((lab, own), {})
+        a, b = cells.get((lab, col_a), {}), cells.get((lab, col_b), {})
         for s in sorted(set(a) & set(b)):
             diffs[s] = [a[s] - b[s]]
             a_all.append(a[s])
@@ -115,10 +136,10 @@ def _pooled(cells, labs) -> tuple[dict, float, float]:
     )
 
 
-def _pooled_verdict(pooled) -> str:
+def _verdict(pooled, what: str) -> str:
     tested = [(inputs, compare_by_subject(d), a, b) for inputs, d, a, b in pooled if d]
     if not tested:
-        return "Population vs per-lab network: no subject has both yet."
+        return f"{what}: no subject has both yet."
     corrected = holm_family([t for _, t, _, _ in tested])
     lines = [
         f"{inputs}: {c.n} subjects, mean RMSE {a:.2f} vs {b:.2f} deg; median difference "
@@ -127,7 +148,4 @@ def _pooled_verdict(pooled) -> str:
         f"{len(tested)} input sets p = {c.p_holm:.3g}"
         for (inputs, _, a, b), c in zip(tested, corrected, strict=True)
     ]
-    return (
-        "Population network (all labs, subject folds) vs a network of the subject's own lab "
-        "(LOSO inside it), paired by subject: " + "; ".join(lines) + "."
-    )
+    return f"{what}: " + "; ".join(lines) + "."
