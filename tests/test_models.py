@@ -1,5 +1,7 @@
 """Registry-driven: every registered model must do what every model must do."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -159,10 +161,9 @@ def test_pooled_tanh_equals_tanh_then_max_pooling():
 
 
 def _native_bfloat16() -> bool:
-    from gaitpredict.training.trainer import BFLOAT16_CAPABILITIES
+    from gaitpredict.training.trainer import bfloat16_failure
 
-    caps = torch.cpu.get_capabilities()
-    return any(caps.get(k, False) for k in BFLOAT16_CAPABILITIES)
+    return bfloat16_failure() is None
 
 
 @pytest.mark.parametrize("name", NETWORKS)
@@ -201,30 +202,55 @@ def test_unknown_precision_is_refused():
 def test_auto_precision_is_bfloat16_only_with_bfloat16_instructions(monkeypatch):
     from types import MappingProxyType
 
-    from gaitpredict.training.trainer import resolve_precision
+    from gaitpredict.training.trainer import bfloat16_failure, resolve_precision
 
+    native = bfloat16_failure() is None  # the probe's verdict on this CPU
     for caps, expected in [
         ({"avx512_f": True}, "float32"),
-        ({"avx512_f": True, "avx512_bf16": True}, "bfloat16"),
-        ({"amx_bf16": True}, "bfloat16"),
+        ({"avx512_f": True, "avx512_bf16": True}, "bfloat16" if native else "float32"),
+        ({"amx_bf16": True}, "bfloat16" if native else "float32"),
     ]:
+        bfloat16_failure.cache_clear()
         monkeypatch.setattr(torch.cpu, "get_capabilities", lambda c=caps: MappingProxyType(c))
         assert resolve_precision("auto") == expected
         assert resolve_precision("float32") == "float32"
+    bfloat16_failure.cache_clear()
 
 
 def test_explicit_bfloat16_is_refused_on_a_cpu_without_bfloat16_instructions(monkeypatch):
-    """An AVX2-only CPU, simulated: the refusal names what the CPU has; with bfloat16
-    instructions the same request is granted."""
+    """An AVX2-only CPU, simulated: the refusal names what the CPU has."""
     from types import MappingProxyType
 
     from gaitpredict.errors import ConfigError
-    from gaitpredict.training.trainer import resolve_precision
+    from gaitpredict.training.trainer import bfloat16_failure, resolve_precision
 
     avx2 = MappingProxyType({"avx": True, "avx2": True, "avx512_bf16": False, "fma3": True})
     monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: avx2)
-    with pytest.raises(ConfigError, match=r"this one has avx, avx2 \(torch.cpu"):
-        resolve_precision("bfloat16")
-    bf16 = MappingProxyType({"avx2": True, "avx512_bf16": True})
-    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: bf16)
-    assert resolve_precision("bfloat16") == "bfloat16"
+    bfloat16_failure.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=r"it has avx, avx2 \(torch.cpu"):
+            resolve_precision("bfloat16")
+        assert resolve_precision("auto") == "float32"
+    finally:
+        bfloat16_failure.cache_clear()
+
+
+def test_bfloat16_where_onednn_has_no_bfloat16_lstm_is_refused_not_crashed():
+    """oneDNN capped at AVX2 (ONEDNN_MAX_CPU_ISA, read when the process starts): what an
+    AVX2-only machine does. The LSTM's bfloat16 step fails there; training refuses first."""
+    import subprocess
+    import sys
+
+    code = (
+        "from gaitpredict.training.trainer import resolve_precision as r\n"
+        "from gaitpredict.errors import ConfigError\n"
+        "print(r('auto'))\n"
+        "try:\n    r('bfloat16')\nexcept ConfigError as e:\n    print(e)\n"
+    )
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    auto, refusal = out.stdout.splitlines()[:2]
+    assert auto == "float32"
+    assert refusal.startswith("precision bfloat16 needs a CPU with bfloat16 instructions: ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -19,23 +20,43 @@ PRECISIONS = ("float32", "bfloat16", "auto")
 BFLOAT16_CAPABILITIES = ("avx512_bf16", "amx_bf16", "bf16")  # bf16: ARM
 
 
+@functools.cache
+def bfloat16_failure() -> str | None:
+    """Why bfloat16 training cannot run here (None when it can): the CPU lacks bfloat16
+    instructions, or oneDNN refuses a bfloat16 LSTM (as it does on AVX2-only CPUs, or with
+    its ISA capped by ONEDNN_MAX_CPU_ISA), found by one tiny training step."""
+    caps = torch.cpu.get_capabilities()
+    if not any(caps.get(k, False) for k in BFLOAT16_CAPABILITIES):
+        have = sorted(k for k, v in caps.items() if v is True and k.startswith(("avx", "amx")))
+        return (
+            f"this CPU has no bfloat16 instructions ({', '.join(BFLOAT16_CAPABILITIES)}); it "
+            f"has {', '.join(have) or 'none'} (torch.cpu.get_capabilities())"
+        )
+    lstm, x = torch.nn.LSTM(2, 2, batch_first=True), torch.zeros(2, 3, 2)
+    try:
+        with torch.autocast("cpu", torch.bfloat16):
+            out, _ = lstm(x)
+        out.float().sum().backward()
+    except RuntimeError as exc:
+        return f"oneDNN runs no bfloat16 LSTM here ({str(exc).split('. ')[0]})"
+    return None
+
+
 def resolve_precision(precision: str) -> str:
-    """The precision a training runs in: "auto" becomes bfloat16 on a CPU with bfloat16
-    instructions, else float32. An explicit "bfloat16" on a CPU without them is refused:
-    there oneDNN has no bfloat16 LSTM (training fails inside the library) and the other
-    layers would be emulated, slower than float32."""
+    """The precision a training runs in: "auto" becomes bfloat16 where bfloat16 training
+    runs natively (`bfloat16_failure`), else float32. An explicit "bfloat16" where it does
+    not is refused with a ConfigError saying why: without bfloat16 instructions oneDNN has
+    no bfloat16 LSTM (training failed inside the library) and the rest would be emulated,
+    slower than float32."""
     if precision == "float32":
         return precision
-    caps = torch.cpu.get_capabilities()
-    native = any(caps.get(k, False) for k in BFLOAT16_CAPABILITIES)
+    failure = bfloat16_failure()
     if precision == "auto":
-        return "bfloat16" if native else "float32"
-    if not native:
-        have = sorted(k for k, v in caps.items() if v is True and k.startswith(("avx", "amx")))
+        return "float32" if failure else "bfloat16"
+    if failure:
         raise ConfigError(
-            "precision bfloat16 needs a CPU with bfloat16 instructions "
-            f"({', '.join(BFLOAT16_CAPABILITIES)}); this one has {', '.join(have) or 'none'} "
-            "(torch.cpu.get_capabilities()). Use precision float32, or auto (float32 here)"
+            f"precision bfloat16 needs a CPU with bfloat16 instructions: {failure}. "
+            "Use precision float32, or auto (float32 here)"
         )
     return precision
 
