@@ -219,13 +219,12 @@ class StreamingPredictor:
 
     def _step(self, t: float) -> Prediction | None:
         """The frame in `self._frame`, at model-grid time t: bridge, buffer, predict."""
-        bad = self._bad_channels() if not (np.abs(self._frame) <= MAX_ABS_DEG).all() else ""
         state = self._bridge.step(self._frame)  # the rule offline windows follow (gaps.py)
         if state == WAIT:
-            self.status = "waiting: no finite value yet for " + bad
+            self.status = "waiting: no finite value yet for " + self._bad_channels()
             return None
         if state == BREAK:
-            self._gap_reset(f"non-finite {bad}")
+            self._gap_reset(f"non-finite {self._bad_channels()}")
             return None
         self._write(self._frame, state == HELD)
         if self._filled < self._w:
@@ -348,8 +347,8 @@ class StreamingPredictor:
         return None
 
     def _bad_channels(self) -> str:
-        finite = np.abs(self._frame) <= MAX_ABS_DEG
-        return ", ".join(self.channels[k] for k in np.flatnonzero(~finite))
+        """The channels the bridge found missing or impossible in the last frame."""
+        return ", ".join(self.channels[k] for k in np.flatnonzero(~self._bridge.finite))
 
     def _note_interval(self, dt: float) -> None:
         if self._n_intervals < RATE_CHECK_INTERVALS:

@@ -28,6 +28,7 @@ class GapBridge:
     def __init__(self, n_channels: int, rate_hz: float, max_gap_ms: float, dtype=np.float64):
         self.rate_hz, self.max_gap_ms = float(rate_hz), float(max_gap_ms)
         self.last_good = np.zeros(n_channels, dtype=dtype)
+        self.finite = np.ones(n_channels, dtype=bool)  # the last frame's good channels
         self.restart()
 
     def restart(self) -> None:
@@ -46,8 +47,8 @@ class GapBridge:
     def step(self, frame: np.ndarray) -> str:
         """Bridge `frame` in place: GOOD (complete), HELD (bad channels now hold the last
         complete frame's values), WAIT (no complete frame yet: skip it) or BREAK (the gap is
-        too long: skip it and `restart()`)."""
-        finite = np.abs(frame) <= MAX_ABS_DEG  # False for NaN and inf too
+        too long: skip it and `restart()`). `finite` then says which channels were good."""
+        self.finite = finite = np.abs(frame) <= MAX_ABS_DEG  # False for NaN and inf too
         if finite.all():
             self.last_good[:] = frame
             self.have_good, self.held_run = True, 0
