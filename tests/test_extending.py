@@ -21,11 +21,11 @@ from .conftest import FIXTURES, ROOT
 
 
 def readme_model_file(name: str) -> str:
-    """The README's `src/gaitpredict/models/flat.py` block, registered as `name`."""
-    text = (ROOT / "README.md").read_text()
+    """docs/extending.md's `src/gaitpredict/models/flat.py` block, registered as `name`."""
+    text = (ROOT / "docs" / "extending.md").read_text()
     block = re.search(r'```python title="src/gaitpredict/models/flat.py"\n(.*?)^\s*```', text,
                       re.S | re.M)  # fmt: skip
-    assert block, "the README lost its model example"
+    assert block, "docs/extending.md lost its model example"
     code = textwrap.dedent(block.group(1))
     assert '@register_model("flat"' in code
     return code.replace('@register_model("flat"', f'@register_model("{name}"')

@@ -1,4 +1,5 @@
-"""The README's Python examples run as written, in order, in one namespace.
+"""The Python examples of the README and the docs pages run as written, in order, in one
+namespace.
 
 They use `../shared/data` relative to the repository root, so they run in a scratch copy of
 that layout: `<tmp>/repo` as the working directory and `<tmp>/shared` pointing at the real
@@ -15,14 +16,25 @@ from .conftest import ROOT, SHARED, need
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
+# the pages in reading order: later examples use what earlier ones made
+PAGES = ["README.md"] + [f"docs/{p}.md" for p in (
+    "extending", "cli", "python-api", "pretrained", "reproducing", "realtime", "adaptation",
+    "data", "figures",
+)]  # fmt: skip
+
+
 def readme_blocks() -> list[str]:
-    return BLOCK.findall((ROOT / "README.md").read_text())
+    return [b for page in PAGES for b in BLOCK.findall((ROOT / page).read_text())]
 
 
-def test_the_readme_has_python_examples():
+def test_the_docs_have_python_examples_and_every_page_is_listed():
     blocks = readme_blocks()
     assert len(blocks) >= 4
     assert any("StreamingPredictor" in b for b in blocks)
+    on_disk = {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}
+    assert on_disk == set(PAGES[1:])
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"({page})" in readme for page in PAGES[1:])  # the README links every page
 
 
 @pytest.mark.slow
@@ -35,7 +47,7 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(work)
     namespace: dict = {}
     for k, block in enumerate(readme_blocks()):
-        exec(compile(block, f"README.md python block {k + 1}", "exec"), namespace)
+        exec(compile(block, f"docs python block {k + 1}", "exec"), namespace)
     assert (work / "runs" / "api-example" / "model.pt").is_file()
     assert (work / "runs" / "api-grid" / "report.md").is_file()
     assert namespace["pred"].shape == (namespace["walk"].n_frames, 1)

@@ -37,7 +37,7 @@ NOT_FOR = (
     "Not a medical device and not validated on patients: every training subject walked "
     "unimpaired. Not for running, stairs, turning on the spot or sit-to-stand (none in the "
     "training data). Not for other horizons or joints than the card's. Its inputs are joint "
-    "angles in the catalog's conventions (flexion positive; see the README's channel table), "
+    "angles in the catalog's conventions (flexion positive; see docs/data.md, Channels), "
     "not raw IMU or encoder counts."
 )
 
@@ -229,7 +229,7 @@ def card_markdown(card: dict) -> str:
         "",
         ", ".join(f"`{c}`" for c in card["inputs"]),
         "",
-        "Signs: flexion, dorsiflexion, abduction and internal rotation positive (the README's "
+        "Signs: flexion, dorsiflexion, abduction and internal rotation positive (docs/data.md's "
         "channel catalog); the readers map CMU, Plug-in Gait/CGM2 C3D and OpenSim files onto it.",
         "",
         "## Training data",
