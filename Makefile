@@ -51,7 +51,7 @@ cross-lab: install
 	$(BIN)/gaitpredict reproduce --profile cross-lab --data $(SHARED) --out runs/cross-lab
 
 pretrained: cross-lab
-	$(BIN)/python -m gaitpredict.pretrained.build --data $(SHARED) --cross-lab runs/cross-lab
+	$(BIN)/python -m gaitpredict.studies.pretrained --data $(SHARED) --cross-lab runs/cross-lab
 
 # adaptation to the wearer: its settings chosen on the six small labs, then the calibration
 # curve on CMU, McGill and AddBiomechanics subjects (both need the cross-lab grid's networks)

@@ -1,6 +1,6 @@
 """The calibration curve: RMSE on a new person's later walking against seconds of their
 walking used, for the base network, offline calibration, online adaptation, a network
-trained from scratch and ridge on those seconds (`gaitpredict.adaptation.curve`).
+trained from scratch and ridge on those seconds (`gaitpredict.studies.curve`).
 
 Cases: `loso:LAB` (the cross-lab grid's in-lab network that left the subject out: a new
 person in a known lab) and `lolo:LAB` (its network that left the whole lab out). For every
@@ -29,13 +29,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from gaitpredict.adaptation import curve  # noqa: E402
-from gaitpredict.adaptation.bases import BaseModels, known_subjects  # noqa: E402
 from gaitpredict.adaptation.calibrate import windows_rmse  # noqa: E402
 from gaitpredict.atomic import replacing, write_json  # noqa: E402
 from gaitpredict.data.corpus import load_corpus  # noqa: E402
-from gaitpredict.experiments.run import only_labs  # noqa: E402
+from gaitpredict.experiments.trials import only_labs  # noqa: E402
 from gaitpredict.realtime.replay import replay_many, summary  # noqa: E402
+from gaitpredict.studies import curve  # noqa: E402
+from gaitpredict.studies.bases import BaseModels, known_subjects  # noqa: E402
 from gaitpredict.training.trainer import TrainConfig  # noqa: E402
 from gaitpredict.windowing.splits import leave_subjects_out  # noqa: E402
 from gaitpredict.windowing.windows import Windows  # noqa: E402

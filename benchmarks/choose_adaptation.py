@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from gaitpredict.adaptation.bases import BaseModels, known_subjects
 from gaitpredict.adaptation.online import AdaptConfig
 from gaitpredict.atomic import write_json
 from gaitpredict.data.corpus import load_corpus
 from gaitpredict.realtime.replay import replay_many, summary
+from gaitpredict.studies.bases import BaseModels, known_subjects
 
 SMALL_LABS = (
     "addbio_walking",

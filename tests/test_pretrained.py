@@ -12,7 +12,8 @@ from gaitpredict.data.io import read_trial
 from gaitpredict.data.trial import Trial
 from gaitpredict.errors import ChannelError, CheckpointError, RateMismatchError
 from gaitpredict.evaluation.predictor import load_predictor
-from gaitpredict.pretrained import RECIPES, card, list_pretrained
+from gaitpredict.experiments.grid import list_recipes, load_recipe
+from gaitpredict.pretrained import card, list_pretrained
 from gaitpredict.realtime.streaming import StreamingPredictor
 
 from .conftest import FIXTURES, MCGILL_DIR, need
@@ -22,10 +23,18 @@ LEGS = "knee-100ms-legs"
 
 def test_every_recipe_ships_with_a_card_under_one_megabyte():
     cards = {c["name"]: c for c in list_pretrained()}
-    assert set(cards) == set(RECIPES)
+    assert set(cards) == set(list_recipes())
     for name, c in cards.items():
+        recipe = load_recipe(name)
         assert c["bytes"] < 1_000_000
-        assert c["rate_hz"] == RECIPES[name]["rate_hz"] and c["accepted_rates_hz"] == [50, 1000]
+        assert (c["model"], c["input_set"], c["target"], c["horizon_ms"]) == (
+            recipe.model,
+            recipe.inputs,
+            recipe.target,
+            recipe.horizon_ms,
+        )
+        assert c["training"]["settings"]["max_epochs"] == recipe.train.max_epochs
+        assert c["rate_hz"] == recipe.rate_hz and c["accepted_rates_hz"] == [50, 1000]
         assert len(c["training"]["labs"]) >= 3
         assert all(len(v["manifest_sha256"]) == 64 for v in c["training"]["labs"].values())
         assert c["cross_lab"], f"{name}: the card lacks its leave-one-lab-out figures"
@@ -34,7 +43,7 @@ def test_every_recipe_ships_with_a_card_under_one_megabyte():
 def test_models_json_lists_the_required_keys(capsys):
     assert main(["models", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert {m["name"] for m in listed} == set(RECIPES)
+    assert {m["name"] for m in listed} == set(list_recipes())
     for m in listed:
         assert {"name", "target", "horizon_ms", "inputs", "rate_hz"} <= set(m)
 

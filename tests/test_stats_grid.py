@@ -118,7 +118,8 @@ def test_run_id_ignores_progress_and_threads_but_not_seed():
         ids[precision] = run_id(d)
     assert len(set(ids.values())) == 3
     # the default run's id as computed by commit b08ea80, before precision existed
-    assert run_id(type(a)()) == "0d78946ac2bd"
+    # (then the default test subject was S35; now a run names its test subject)
+    assert run_id(type(a)(test_subject="S35")) == "0d78946ac2bd"
     explicit = type(a).from_dict({**a.to_dict(), "model": "attn-cnn-lstm"})
     after = type(a).from_dict({**explicit.to_dict(), "model_config": {"attention": "after"}})
     assert run_id(explicit) == run_id(after)

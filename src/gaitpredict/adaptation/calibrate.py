@@ -23,9 +23,9 @@ import torch
 from ..errors import ConfigError, GaitDataError
 from ..evaluation.metrics import rmse
 from ..evaluation.recordings import predict_all
+from ..models.features import last_linear
 from ..training.trainer import TrainConfig, seed_everything, train
 from ..windowing.windows import Windows
-from .features import last_linear
 
 PULL = 1.0  # `all`: weight of sum((w - w_base)^2) against the normalised MSE
 MARGIN = 0.05  # `auto`: a mode must beat the base model's held-out RMSE by 5 %

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -16,9 +15,6 @@ def add_parser(sub) -> None:
     p.add_argument("files", nargs="*", type=Path, help="recordings or folders of recordings")
     p.add_argument("--data", default=None, help="a dataset folder, with --subject")
     p.add_argument("--subject", default=None, help="evaluate this subject's trials of --data")
-    p.add_argument(  # kept so that old scripts run: conversion is now automatic and causal
-        "--resample", action="store_true", help=argparse.SUPPRESS
-    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 

@@ -52,39 +52,30 @@ def run_models(args) -> int:
 
 
 def run_predict(args) -> int:
-    import numpy as np
     import torch
 
     from ..errors import ChannelError
-    from ..evaluation.metrics import mae, rmse
     from ..evaluation.predictor import load_predictor
-    from ..evaluation.recordings import read_recordings
+    from ..evaluation.recordings import pooled_scores, read_recordings, table_scores
 
     predictor = load_predictor(args.model, dtype=torch.float32)
     trials = read_recordings(args.files)
     target = predictor.spec.target[0]
-    per_file, pred_all, true_all = [], [], []
+    per_file, scores = [], []
     for trial in trials:
         try:
             table = predictor.predict_trial(trial)
         except ChannelError as exc:
             raise ChannelError(f"{exc}{_alternatives(trial)}") from None
+        scored = table_scores(table, target)
+        scores.append(scored)
         row = {"file": str(trial.source or trial.trial_id), "frames": len(table)}
-        truth_col = f"{target}_true_deg"
-        if truth_col in table:
-            ok = table[f"{target}_pred_deg"].notna() & table[truth_col].notna()
-            p, t = table.loc[ok, f"{target}_pred_deg"], table.loc[ok, truth_col]
-            if ok.any():
-                row |= {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum())}
-                pred_all.append(p.to_numpy())
-                true_all.append(t.to_numpy())
+        row |= {k: v for k, v in scored.items() if not k.startswith("_")}
         if args.out:
             row["csv"], row["png"] = _write(table, trial, target, predictor, args.out)
         per_file.append(row)
     result = {"model": str(args.model), "target": target, "per_file": per_file}
-    if pred_all:
-        p, t = np.concatenate(pred_all), np.concatenate(true_all)
-        result |= {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t)}
+    result |= pooled_scores(scores)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    from ..experiments.grid import PROFILES
+    from ..experiments.grid import list_profiles
 
     p = sub.add_parser(
         "reproduce",
@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--profile",
-        choices=list(PROFILES),
+        choices=list_profiles(),
         default="quick",
         help="quick: Table I column, one fold, minutes; standard: Tables I-II, attention, "
         "horizons and the protocol on CMU and McGill (--data ../shared/data), every subject "
@@ -73,10 +73,10 @@ def data_root(data: str | None, datasets=None):
 def run(args) -> int:
     import sys
 
-    from ..experiments.grid import Grid
     from ..experiments.runner import run_grid
+    from ..report import load_grid
 
-    grid = Grid.load(args.grid or args.profile)
+    grid = load_grid(args.grid or args.profile)
     root = data_root(args.data, grid.datasets)
     try:
         summary = run_grid(

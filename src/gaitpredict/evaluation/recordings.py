@@ -12,7 +12,7 @@ from ..data.datasets import load_dataset
 from ..data.io import read_trial, recordings_in
 from ..errors import ConfigError, GaitDataError
 from ..windowing.windows import Windows
-from .metrics import error_table
+from .metrics import error_table, mae, rmse
 
 
 def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -88,3 +88,25 @@ def real_windows(spec, data: str | None, limit: int = 4096) -> np.ndarray:
     windows = Windows(usable_recordings(spec, data)[:8], spec)
     idx = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
     return windows.batch(idx)[0].numpy()
+
+
+def table_scores(table, target: str) -> dict:
+    """RMSE, MAE and count of a `Predictor.predict_trial` table where it holds the truth
+    (its `<target>_true_deg` column), else {}; with the arrays scored, for pooling."""
+    truth_col, pred_col = f"{target}_true_deg", f"{target}_pred_deg"
+    if truth_col not in table:
+        return {}
+    ok = table[pred_col].notna() & table[truth_col].notna()
+    if not ok.any():
+        return {}
+    p, t = table.loc[ok, pred_col].to_numpy(), table.loc[ok, truth_col].to_numpy()
+    return {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum()), "_pairs": (p, t)}
+
+
+def pooled_scores(scores: list[dict]) -> dict:
+    """RMSE and MAE over every scored prediction of several `table_scores` ({} if none)."""
+    pairs = [s["_pairs"] for s in scores if s]
+    if not pairs:
+        return {}
+    p, t = np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs])
+    return {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t)}

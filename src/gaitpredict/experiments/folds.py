@@ -17,10 +17,12 @@ from pathlib import Path
 from ..atomic import write_json
 from ..data.datasets import Dataset
 from ..windowing.splits import subject_folds
-from .run import RunConfig, needed_channels, only_labs, run_experiment, usable_trials
+from .config import RunConfig, run_record
+from .trials import needed_channels, only_labs, usable_trials
 
 
-def run_subject_folds(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
+def run_subject_folds(dataset: Dataset, cfg: RunConfig, out_dir, run_one) -> dict:
+    """`run_one(dataset, cfg, out)`: the experiment of one model (`run_experiment`)."""
     out = Path(out_dir)
     cfg = cfg.resolved()
     data, left_out = usable_trials(only_labs(dataset, cfg.labs), needed_channels(cfg))
@@ -36,7 +38,7 @@ def run_subject_folds(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
                 cfg, split="subjects", test_subjects=subjects, labs=None, folds_k=None,
                 test_subject=None,
             )  # fmt: skip
-            metrics = run_experiment(data, fold_cfg, fold_dir)
+            metrics = run_one(data, fold_cfg, fold_dir)
             if metrics["interrupted"]:
                 done.unlink(missing_ok=True)  # an interrupted fold is trained again on resume
                 return {**metrics, "interrupted": True}
@@ -45,9 +47,10 @@ def run_subject_folds(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     n = sum(m["n_test_windows"] for m in parts)
     combined = {
         **{k: v for k, v in parts[0].items() if k not in ("per_subject", "per_target")},
-        "split": f"subject-folds-{len(folds)}",
+        **run_record(cfg),
+        "target": parts[0]["target"],
+        "split_name": f"subject-folds-{len(folds)}",
         "test_subject": None,
-        "labs": cfg.labs,
         "folds": folds,
         "rmse_deg": math.sqrt(sum(m["rmse_deg"] ** 2 * m["n_test_windows"] for m in parts) / n),
         "mae_deg": sum(m["mae_deg"] * m["n_test_windows"] for m in parts) / n,

@@ -8,8 +8,6 @@ same run asked for by two blocks (say, Table I's attn-cnn-lstm and the horizon s
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -17,22 +15,51 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
-from ..models import model_info
-from ..training.trainer import TrainConfig
-from .run import RunConfig
+from ..models import MAIN_MODEL, model_info
+from ..windowing.splits import list_splits, split_info
+from .config import RunConfig, run_id, train_from_dict
 
-SPLITS = ("loso", "within-subject", "random-windows", "lolo", "subject-folds")
-CORPUS_SPLITS = ("lolo", "subject-folds")  # need the grid's `datasets:`
-PER_LAB_SPLITS = ("within-subject", "random-windows")  # with `datasets:`, one run per lab
-PROFILES = ("quick", "standard", "paper", "cross-lab")
-_NOT_IDENTITY = ("progress", "threads")  # settings that do not change a run's result
+__all__ = ["Block", "Grid", "list_profiles", "list_recipes", "load_recipe", "run_id"]
+
+
+def list_profiles() -> list[str]:
+    """The built-in profiles: one YAML file each in `profiles/` (the one list of them)."""
+    folder = resources.files(__package__).joinpath("profiles")
+    return sorted(f.name.removesuffix(".yaml") for f in folder.iterdir()
+                  if f.name.endswith(".yaml"))  # fmt: skip
+
+
+def list_recipes() -> list[str]:
+    """The shipped models' recipes: `profiles/recipes/<name>.yaml`, one run config each."""
+    folder = resources.files(__package__).joinpath("profiles/recipes")
+    return sorted(f.name.removesuffix(".yaml") for f in folder.iterdir()
+                  if f.name.endswith(".yaml"))  # fmt: skip
+
+
+def load_recipe(name: str) -> RunConfig:
+    """A recipe's run config: its `run:` settings with the training settings (and first
+    seed) of the profile it names under `train_from:`."""
+    if name not in list_recipes():
+        raise ConfigError(f"no recipe {name!r}; recipes: {', '.join(list_recipes())}")
+    source = f"recipe {name}"
+    text = resources.files(__package__).joinpath(f"profiles/recipes/{name}.yaml").read_text()
+    recipe = yaml.safe_load(text)
+    unknown = sorted(set(recipe) - {"train_from", "run"})
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) {unknown}; expected train_from, run")
+    run = dict(recipe["run"])
+    if recipe.get("train_from"):
+        grid = Grid.load(recipe["train_from"])
+        run["train"] = {**grid.train, "seed": grid.seeds[0], **run.get("train", {})}
+    return RunConfig.from_dict(run, source).resolved()
 
 
 @dataclass
 class Block:
     """One family of runs; its name picks its report section (`report.sections`: table1,
-    table2, attention, horizon, within-subject). A model may carry its attention placement:
-    `attn-cnn-lstm@before`."""
+    table2, attention, horizon, within-subject, ...). A model may carry its attention
+    placement: `attn-cnn-lstm@before`. `split(s)`: names of the split registry
+    (`windowing.splits.list_splits()`)."""
 
     name: str
     models: list[str]
@@ -45,6 +72,7 @@ class Block:
     folds_k: int | None = 5  # subject-folds over the corpus: this many folds
     in_lab: list[str] | None = None  # models also trained inside each lab alone (LOSO there)
     datasets: list[str] | None = None  # only these of the grid's labs (None: all of them)
+    main_model: str | None = None  # the model its headline is about (None: the grid's)
 
     @property
     def all_splits(self) -> list[str]:
@@ -61,13 +89,17 @@ class Grid:
     model_config: dict = field(default_factory=dict)
     description: str = ""
     datasets: list[str] | None = None  # a corpus of labs: folder names under --data
+    main_model: str = MAIN_MODEL  # the model the report's headline and claims are about
+
+    def __post_init__(self):
+        for b in self.blocks:
+            b.main_model = b.main_model or self.main_model
 
     @classmethod
-    def from_dict(cls, d: dict, source: str = "grid") -> Grid:
-        known = {
-            "name", "blocks", "folds", "seeds", "train", "model_config", "description",
-            "datasets",
-        }  # fmt: skip
+    def from_dict(cls, d: dict, source: str = "grid", sections=None) -> Grid:
+        """A grid from its YAML dict; `sections`: the block names a report knows (the report
+        passes them; None: block names are not checked here)."""
+        known = set(cls.__dataclass_fields__)
         unknown = sorted(set(d) - known)
         if unknown:
             raise ConfigError(f"{source}: unknown key(s) {unknown}; expected {sorted(known)}")
@@ -75,31 +107,30 @@ class Grid:
             raise ConfigError(f"{source}: a grid needs at least one block under 'blocks'")
         try:
             blocks = [Block(**b) for b in d["blocks"]]
-            TrainConfig(**d.get("train", {}))
         except TypeError as exc:
             raise ConfigError(f"{source}: {exc}") from None
+        train_from_dict(d.get("train", {}), f"{source}: train")
         grid = cls(**{**d, "blocks": blocks, "name": d.get("name", Path(source).stem)})
-        grid.check(source)
+        grid.check(source, sections)
         return grid
 
-    def check(self, source: str) -> None:
+    def check(self, source: str, sections=None) -> None:
         """Refuse at load time what would otherwise fail or vanish after hours of training:
-        unknown blocks, models, model options and splits."""
-        from ..report.sections import section_names
-
-        known = section_names()
+        unknown blocks (when `sections` is given), models, model options and splits."""
+        model_info(self.main_model)
+        grid_splits = list_splits(in_grids=True)
         for b in self.blocks:
-            if b.name not in known:
+            if sections is not None and b.name not in sections:
                 raise ConfigError(
-                    f"{source}: unknown block {b.name!r}; the report knows {', '.join(known)}"
+                    f"{source}: unknown block {b.name!r}; the report knows {', '.join(sections)}"
                 )
             for split in b.all_splits:
-                if split not in SPLITS:
+                if split not in grid_splits:
                     raise ConfigError(
                         f"{source}: block {b.name}: unknown split {split!r}; expected one of "
-                        f"{', '.join(SPLITS)}"
+                        f"{', '.join(grid_splits)}"
                     )
-                if split in CORPUS_SPLITS and not self.datasets:
+                if split_info(split).needs_corpus and not self.datasets:
                     raise ConfigError(
                         f"{source}: block {b.name}: split {split} needs a corpus: list the "
                         "labs' dataset folders under 'datasets:'"
@@ -126,21 +157,23 @@ class Grid:
             )
 
     @classmethod
-    def load(cls, path_or_profile: str | Path) -> Grid:
-        """A YAML file, or the name of a built-in profile (quick, standard, paper)."""
-        if str(path_or_profile) in PROFILES:
+    def load(cls, path_or_profile: str | Path, sections=None) -> Grid:
+        """A YAML file, or the name of a built-in profile (`list_profiles()`)."""
+        if str(path_or_profile) in list_profiles():
             text = resources.files(__package__).joinpath(f"profiles/{path_or_profile}.yaml")
-            return cls.from_dict(yaml.safe_load(text.read_text()), f"profile {path_or_profile}")
+            return cls.from_dict(
+                yaml.safe_load(text.read_text()), f"profile {path_or_profile}", sections
+            )
         path = Path(path_or_profile)
         if not path.is_file():
             raise ConfigError(
-                f"{path}: no such grid file, and not a profile ({', '.join(PROFILES)})"
+                f"{path}: no such grid file, and not a profile ({', '.join(list_profiles())})"
             )
         try:
             spec = yaml.safe_load(path.read_text())
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-        return cls.from_dict(spec or {}, str(path))
+        return cls.from_dict(spec or {}, str(path), sections)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -175,15 +208,14 @@ class Grid:
 
     def _expand_block(self, b: Block):
         for split in b.all_splits:
-            if split == "loso" and self.datasets:
-                # several labs: leave each subject out inside its own lab (one run per lab
-                # holds a network per subject), so a claim rests on every lab's subjects
+            info = split_info(split)
+            if info.per_lab and self.datasets:
+                # several labs: each lab on its own; leave-one-subject-out becomes subject
+                # folds inside each lab (one run per lab holds a network per subject), so a
+                # claim rests on every lab's subjects
                 for lab in self.block_labs(b):
-                    yield from self._expand_split(b, "subject-folds", labs=[lab])
-            elif split in PER_LAB_SPLITS and self.datasets:
-                for lab in self.block_labs(b):  # each lab on its own
-                    yield from self._expand_split(b, split, labs=[lab])
-            elif split == "lolo" and b.datasets:
+                    yield from self._expand_split(b, info.per_lab_as or split, labs=[lab])
+            elif info.fold_field == "test_lab" and b.datasets:
                 yield from self._expand_split(b, split, folds=b.datasets)
             else:
                 yield from self._expand_split(b, split)
@@ -193,11 +225,15 @@ class Grid:
     def _expand_split(self, b: Block, split: str, models=None, labs=None, folds=None):
         """Runs of one split; `labs`: only these labs of the corpus (subject folds inside one
         lab: one per subject); `folds`: test subjects or labs (default: the grid's)."""
-        folds = folds or {"loso": self.folds, "lolo": self.datasets}.get(split, [None])
-        where = {"folds_k": None if labs else b.folds_k} if split == "subject-folds" else {}
+        info = split_info(split)
+        grid_folds = {"test_subject": self.folds, "test_lab": self.datasets}
+        folds = folds or grid_folds.get(info.fold_field, [None])
+        where = {"folds_k": None if labs else b.folds_k} if info.folds_k else {}
         if labs:
             where["labs"] = list(labs)
         for fold in folds:
+            if info.fold_field:
+                where[info.fold_field] = fold
             for seed in self.seeds:
                 for name in models or b.models:
                     model, model_config = self.model_options(name)
@@ -205,35 +241,17 @@ class Grid:
                         for target in b.targets:
                             for horizon in b.horizons_ms:
                                 for window in b.windows_ms:
-                                    yield RunConfig(
-                                        model=model,
-                                        model_config=model_config,
-                                        inputs=inputs,
-                                        target=target,
-                                        window_ms=float(window),
-                                        horizon_ms=float(horizon),
-                                        split=split,
-                                        test_subject=fold if split == "loso" else None,
-                                        test_lab=fold if split == "lolo" else None,
-                                        train=TrainConfig(**{**self.train, "seed": seed}),
-                                        **where,
+                                    yield RunConfig.from_dict(
+                                        {
+                                            "model": model,
+                                            "model_config": model_config,
+                                            "inputs": inputs,
+                                            "target": target,
+                                            "window_ms": float(window),
+                                            "horizon_ms": float(horizon),
+                                            "split": split,
+                                            "test_subject": None,
+                                            "train": {**self.train, "seed": seed},
+                                            **where,
+                                        }
                                     ).resolved()
-
-
-_NEW_TRAIN_DEFAULTS = {"amplitude_jitter": 0.0, "precision": "float32"}
-_NEW_WHEN_SET = ("test_lab", "rate_hz", "labs", "test_subjects", "folds_k")
-
-
-def run_id(cfg: RunConfig) -> str:
-    """12 hex digits identifying everything that determines a run's result: the resolved
-    config (model defaults filled in), less the settings that do not change the result."""
-    d = cfg.resolved().to_dict()
-    d["train"] = {k: v for k, v in d["train"].items() if k not in _NOT_IDENTITY}
-    for key, default in _NEW_TRAIN_DEFAULTS.items():  # added later: absent when at default
-        if d["train"].get(key) == default:
-            del d["train"][key]
-    for key in _NEW_WHEN_SET:  # added later: absent from the ids of runs that leave them unset
-        if d[key] is None:
-            del d[key]
-    text = json.dumps(d, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:12]

@@ -8,8 +8,6 @@ it writes config.json, model.pt (saved at each improvement), metrics.json, loss.
 from __future__ import annotations
 
 import time
-import warnings
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,145 +15,24 @@ import pandas as pd
 import torch
 
 from ..atomic import write_json
-from ..data.channels import resolve_channels
-from ..data.corpus import resolve_subject
 from ..data.datasets import Dataset
-from ..errors import ConfigError
 from ..evaluation.metrics import error_table
 from ..evaluation.recordings import predict_all
-from ..models import create_model, model_info, resolve_options
+from ..models import create_model, model_info
 from ..training.checkpoint import save_checkpoint
-from ..training.trainer import (
-    TrainConfig,
-    fit_normalisation,
-    resolve_precision,
-    seed_everything,
-    train,
-)
-from ..windowing.splits import (
-    Split,
-    by_files,
-    carve_validation,
-    leave_one_lab_out,
-    leave_one_subject_out,
-    leave_subjects_out,
-    within_subject,
-)
+from ..training.trainer import fit_normalisation, resolve_precision, seed_everything, train
+from ..windowing.splits import Split, carve_validation, split_info
 from ..windowing.windows import Windows, WindowSpec
+from .config import RunConfig, config_file, run_id, run_record, train_from_dict
+from .folds import run_subject_folds
+from .trials import needed_channels, only_labs, usable_trials
+
+__all__ = ["RunConfig", "run_experiment", "run_id", "train_from_dict"]
 
 
-@dataclass
-class RunConfig:
-    model: str = "attn-cnn-lstm"
-    model_config: dict = field(default_factory=dict)
-    inputs: str = "arms+legs"
-    target: str = "r_knee_flex"
-    window_ms: float = 500.0
-    horizon_ms: float = 100.0
-    split: str = "loso"
-    test_subject: str | None = "S35"
-    test_files: list[str] | None = None  # split "files": these trial ids test, the rest train
-    test_lab: str | None = None  # split "lolo": this lab tests, the other labs train
-    rate_hz: float | None = None  # the model's rate; None: most of the run's frames' rate
-    labs: list[str] | None = None  # only these labs of a corpus (None: all)
-    test_subjects: list[str] | None = None  # split "subjects": one fold of subject folds
-    folds_k: int | None = None  # split "subject-folds": folds of subjects (None: one each)
-    multi_horizon: bool = False
-    train: TrainConfig = field(default_factory=TrainConfig)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RunConfig:
-        return cls(**{**d, "train": TrainConfig(**d.get("train", {}))})
-
-    def resolved(self) -> RunConfig:
-        """This config with every model option filled from the model's defaults: the one form
-        that is hashed into the run id, written to config.json and stored in the checkpoint."""
-        return replace(self, model_config=resolve_options(self.model, self.model_config))
-
-    @property
-    def label(self) -> str:
-        """The model's name, with `@placement` for a non-default attention placement."""
-        return model_info(self.model).label(self.model_config)
-
-    @property
-    def attention(self) -> str | None:
-        """The attention placement of a model that has one, else None."""
-        info = model_info(self.model)
-        return info.resolve(self.model_config)["attention"] if info.attention else None
-
-
-def make_split(dataset: Dataset, cfg: RunConfig):
-    if cfg.split == "loso":
-        if not cfg.test_subject:
-            raise ConfigError("leave-one-subject-out needs a test subject (--test-subject)")
-        return leave_one_subject_out(dataset, resolve_subject(dataset, cfg.test_subject))
-    if cfg.split == "lolo":
-        if not cfg.test_lab:
-            raise ConfigError("leave-one-lab-out needs a test lab (--test-lab)")
-        return leave_one_lab_out(dataset, cfg.test_lab)
-    if cfg.split == "all":  # a model to ship: every subject trains, nothing is tested
-        return Split("all (no test set)", list(dataset.trials), [])
-    if cfg.split == "subjects":
-        return leave_subjects_out(dataset, cfg.test_subjects or [], "subjects")
-    if cfg.split == "within-subject":
-        return within_subject(dataset)
-    if cfg.split == "files":
-        if not cfg.test_files:
-            raise ConfigError("the files split needs test trials (--test-files)")
-        test = set(cfg.test_files)
-        train = [t.trial_id for t in dataset.trials if t.trial_id not in test]
-        return by_files(dataset, train, cfg.test_files)
-    raise ConfigError(f"unknown split {cfg.split!r}; expected loso, lolo, within-subject or files")
-
-
-LEAKY_SPLITS = ("random-windows",)
-RANDOM_TEST_FRACTION = 0.2
-
-
-def random_windows(dataset: Dataset, spec: WindowSpec, cfg: RunConfig):
-    """The paper's likely protocol, LEAKY by construction: every window of every subject
-    shuffled into train / validation / test, so overlapping neighbours of a test window
-    (sharing all but one of its frames) train the model."""
-    if cfg.train.mirror:
-        raise ConfigError("--mirror is not offered with the random-windows split")
-    every = Windows(dataset.trials, spec)
-    order = np.random.default_rng(cfg.train.seed).permutation(len(every))
-    n_test = round(len(every) * RANDOM_TEST_FRACTION)
-    n_val = round((len(every) - n_test) * cfg.train.val_fraction)
-    parts = np.sort(order[:n_test]), np.sort(order[n_test : n_test + n_val])
-    split = Split("random-windows (LEAKY)", dataset.trials, dataset.trials)
-    fit = np.sort(order[n_test + n_val :])
-    return spec, split, every.subset(fit), every.subset(parts[1]), every.subset(parts[0])
-
-
-def only_labs(dataset: Dataset, labs) -> Dataset:
-    if not labs:
-        return dataset
-    unknown = sorted(set(labs) - set(dataset.labs))
-    if unknown:
-        raise ConfigError(f"lab(s) {unknown} not in the corpus; it has {dataset.labs}")
-    return replace(dataset, trials=[t for t in dataset.trials if t.meta.get("lab") in labs])
-
-
-def needed_channels(cfg: RunConfig) -> list[str]:
-    return list(dict.fromkeys(resolve_channels(cfg.inputs) + resolve_channels(cfg.target)))
-
-
-def usable_trials(dataset: Dataset, needed) -> tuple[Dataset, list]:
-    """The trials holding every channel in `needed`; the others are left out with a
-    warning that lists them."""
-    kept, left_out = dataset.with_channels(needed)
-    if left_out:
-        listed = "; ".join(f"{tid} (lacks {', '.join(m)})" for tid, m in left_out[:10])
-        more = f"; and {len(left_out) - 10} more" if len(left_out) > 10 else ""
-        warnings.warn(
-            f"{len(left_out)} trial(s) left out, lacking channels the inputs need: {listed}{more}",
-            stacklevel=3,
-        )
-    return kept, left_out
+def make_split(dataset: Dataset, cfg: RunConfig) -> Split:
+    """The run's split of trials, by the split registry (`windowing.splits`)."""
+    return split_info(cfg.split).split(dataset, cfg)
 
 
 def build_windows(dataset: Dataset, cfg: RunConfig):
@@ -171,8 +48,8 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
         cfg.rate_hz or dataset.rate_hz,
         cfg.multi_horizon,
     )
-    if cfg.split == "random-windows":
-        spec, split, *sets = random_windows(dataset, spec, cfg)
+    if split_info(cfg.split).by_windows:
+        split, *sets = split_info(cfg.split).make(dataset, spec, cfg)
         split.left_out = left_out
         return (spec, split, *sets)
     split = make_split(dataset, cfg)
@@ -186,6 +63,8 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
 
 
 def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
+    if split_info(cfg.split).several:  # one model per fold of subjects, each a run of one
+        return run_subject_folds(dataset, cfg, out_dir, run_experiment)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cfg = cfg.resolved()
@@ -194,27 +73,27 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     spec, split, train_w, val_w, test_w = build_windows(dataset, cfg)
     write_json(
         out / "config.json",
-        {
-            **cfg.to_dict(),
-            "spec": spec.to_dict(),
-            "data": str(dataset.root),
-            "split": split.name,
-            "leaky": cfg.split in LEAKY_SPLITS,
-            "dropped_from_training": split.dropped,
-            "left_out": [{"trial": t, "lacks": m} for t, m in split.left_out],
-        },
+        config_file(
+            cfg,
+            spec=spec.to_dict(),
+            data=str(dataset.root),
+            split_name=split.name,
+            leaky=split_info(cfg.split).leaky,
+            dropped_from_training=split.dropped,
+            left_out=[{"trial": t, "lacks": m} for t, m in split.left_out],
+        ),
     )
     model = create_model(cfg.model, spec, **cfg.model_config)
     start = time.perf_counter()
     history = None
 
     def save(m, extra=None):
-        save_checkpoint(
-            out / "model.pt", m, cfg.model, cfg.model_config, spec, cfg.train.to_dict(), extra
-        )
+        save_checkpoint(out / "model.pt", m, cfg.model, cfg.model_config, spec, cfg.to_dict(),
+                        extra)  # fmt: skip
 
-    if info.trainable:
+    if info.normalises:
         fit_normalisation(model, train_w, cfg.train.norm_sample, cfg.train.seed)
+    if info.trainable:
 
         def on_epoch(m, h, improved):
             if improved:
@@ -233,20 +112,14 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     else:
         tested = {"rmse_deg": None, "mae_deg": None, "per_subject": {}}
     metrics = {
-        "model": cfg.model,
-        "label": cfg.label,
-        "attention": cfg.attention,
-        "inputs": cfg.inputs,
+        **run_record(cfg),
         "target": list(spec.target),
-        "horizon_ms": cfg.horizon_ms,
-        "window_ms": cfg.window_ms,
-        "split": split.name,
-        "leaky": cfg.split in LEAKY_SPLITS,
+        "split_name": split.name,
+        "leaky": split_info(cfg.split).leaky,
         "test_subject": split.test_subject,
         "test_lab": split.test_lab,
         "rate_hz": spec.rate_hz,
         "n_left_out": len(split.left_out),
-        "seed": cfg.train.seed,
         **tested,
         "val_rmse_deg": error_table(val_pred, val_truth, spec)["rmse_deg"],
         "n_train_windows": len(train_w),

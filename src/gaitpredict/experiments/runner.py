@@ -25,10 +25,11 @@ from tqdm import tqdm
 
 from ..atomic import replacing, write_json, write_text
 from ..errors import ConfigError, MissingExtraError, NotApplicableError, RunError
-from ..models import model_info
-from .grid import Grid, run_id
+from ..models import COSTS, model_info
+from ..windowing.splits import split_info
+from .config import RunConfig, run_id, run_record
+from .grid import Grid
 from .lock import folder_lock
-from .run import RunConfig
 
 RESULTS = "results.csv"
 # columns that depend on the machine, not on the run's config and seed
@@ -50,7 +51,10 @@ class GridSummary:
 
 
 def run_folder_name(cfg: RunConfig) -> str:
-    fold = {"loso": cfg.test_subject, "lolo": f"lolo-{cfg.test_lab}"}.get(cfg.split, cfg.split)
+    fold_field = split_info(cfg.split).fold_field  # a subject by name, a lab as lolo-LAB
+    fold = getattr(cfg, fold_field) if fold_field else None
+    if fold is None or fold_field != "test_subject":
+        fold = cfg.split if fold is None else f"{cfg.split}-{fold}"
     if cfg.labs:
         fold = "+".join(cfg.labs) + "_" + fold
     name = (
@@ -66,7 +70,6 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
     import warnings
 
     from ..data.corpus import load_corpus
-    from .folds import run_subject_folds
     from .run import run_experiment
 
     start = time.perf_counter()
@@ -78,47 +81,25 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
             _DATASETS[key] = load_corpus(roots)
     cfg = RunConfig.from_dict(cfg_dict).resolved()
     cfg.train.progress, cfg.train.threads = False, threads
-    execute = run_subject_folds if cfg.split == "subject-folds" else run_experiment
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # left-out trials are counted in the row
-            metrics = execute(_DATASETS[key], cfg, run_dir)
+            metrics = run_experiment(_DATASETS[key], cfg, run_dir)
     except NotApplicableError as exc:
         metrics = {"not_applicable": str(exc), "leaky": False, "test_subject": None}
         metrics |= {k: float("nan") for k in ("rmse_deg", "mae_deg", "val_rmse_deg")}
         metrics |= dict.fromkeys(("n_train_windows", "n_test_windows", "epochs_run"), 0)
         metrics |= {"best_epoch": 0, "interrupted": False, "train_seconds": 0.0}
+    per_subject = metrics.get("per_subject", {})
     return {
-        "run_id": run_id(cfg),
-        "label": cfg.label,
-        "model": cfg.model,
-        "attention": cfg.attention,
-        "inputs": cfg.inputs,
-        "target": cfg.target,
-        "horizon_ms": cfg.horizon_ms,
-        "window_ms": cfg.window_ms,
-        "split": cfg.split,
+        **run_record(cfg),
         "leaky": metrics["leaky"],
         "test_subject": metrics["test_subject"],
-        "test_lab": cfg.test_lab,
-        "labs": "+".join(cfg.labs) if cfg.labs else None,
         "rate_hz": metrics.get("rate_hz"),  # the model rate this run decided on
         "n_left_out": metrics.get("n_left_out", 0),
-        "per_subject": json.dumps(
-            {s: round(v["rmse_deg"], 4) for s, v in metrics.get("per_subject", {}).items()}
-        ),
-        "per_subject_mae": json.dumps(
-            {s: round(v["mae_deg"], 4) for s, v in metrics.get("per_subject", {}).items()}
-        ),
-        "seed": cfg.train.seed,
-        "rmse_deg": metrics["rmse_deg"],
-        "mae_deg": metrics["mae_deg"],
-        "val_rmse_deg": metrics["val_rmse_deg"],
-        "n_train_windows": metrics["n_train_windows"],
-        "n_test_windows": metrics["n_test_windows"],
-        "epochs_run": metrics["epochs_run"],
-        "best_epoch": metrics["best_epoch"],
-        "interrupted": metrics["interrupted"],
+        "per_subject": json.dumps({s: round(v["rmse_deg"], 4) for s, v in per_subject.items()}),
+        "per_subject_mae": json.dumps({s: round(v["mae_deg"], 4) for s, v in per_subject.items()}),
+        **{k: metrics[k] for k in MEASURED},
         "run_dir": Path(run_dir).name,
         "not_applicable": metrics.get("not_applicable"),
         "train_seconds": metrics["train_seconds"],
@@ -127,6 +108,10 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
         "worker": f"{platform.node()}:{os.getpid()}",
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+MEASURED = ("rmse_deg", "mae_deg", "val_rmse_deg", "n_train_windows", "n_test_windows",
+            "epochs_run", "best_epoch", "interrupted")  # fmt: skip
 
 
 class ResultsTable:
@@ -207,22 +192,17 @@ def run_grid(
                            progress, command)  # fmt: skip
 
 
-_SLOW_NETWORKS = ("lstm", "cnn-lstm", "attn-cnn-lstm")  # a recurrent layer: slower epochs
-
-
 def expected_cost(cfg: RunConfig) -> tuple:
     """A rank of how long a run takes, for starting the longest first (so that a long run
-    does not start last and leave the other workers idle): several networks in one run, then
-    random-windows networks (they train to the epoch cap), recurrent networks, other
-    networks, nearest-neighbour lookups, the rest. The order never changes a result."""
+    does not start last and leave the other workers idle): networks of splits that train
+    several networks or on a whole corpus (`SplitInfo.cost`), then networks of splits that
+    train to the epoch cap, then by the model's declared `cost` (recurrent networks, other
+    networks, nearest-neighbour lookups, the rest). The order never changes a result."""
     info = model_info(cfg.model)
-    return (
-        info.trainable and cfg.split in ("subject-folds", "lolo"),
-        info.trainable and cfg.split == "random-windows",
-        info.trainable and cfg.model in _SLOW_NETWORKS,
-        info.trainable,
-        cfg.model == "memorise",
-    )
+    split = split_info(cfg.split)
+    rank = len(COSTS) - COSTS.index(info.cost)
+    return (info.trainable and split.cost == "several", info.trainable and split.cost == "long",
+            rank)  # fmt: skip
 
 
 def ensure_writable(out: Path) -> None:

@@ -7,6 +7,8 @@ degrees directly. A file in this folder that calls `register_model` is found by 
 """
 
 from .registry import (
+    COSTS,
+    MAIN_MODEL,
     ModelInfo,
     create_model,
     list_models,
@@ -17,6 +19,8 @@ from .registry import (
 )
 
 __all__ = [
+    "COSTS",
+    "MAIN_MODEL",
     "ModelInfo",
     "create_model",
     "list_models",

@@ -81,7 +81,9 @@ class AttnCNNLSTM(nn.Module):
         return (out, weights) if return_attention else out
 
 
-@register_model("attn-cnn-lstm", kind="network", config=AttnNetConfig, attention=True)
+@register_model(
+    "attn-cnn-lstm", kind="network", config=AttnNetConfig, attention=True, cost="recurrent"
+)
 def build(spec, cfg: AttnNetConfig):
     """The paper's model: CNN + LSTM + additive attention before or after the LSTM."""
     net = AttnCNNLSTM(len(spec.inputs), spec.n_outputs, spec.window_frames, cfg)

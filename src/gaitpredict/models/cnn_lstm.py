@@ -35,7 +35,7 @@ class CNNLSTM(nn.Module):
         return (out, None) if return_attention else out
 
 
-@register_model("cnn-lstm", kind="network", config=NetConfig)
+@register_model("cnn-lstm", kind="network", config=NetConfig, cost="recurrent")
 def build(spec, cfg: NetConfig):
     """Conv features feeding an LSTM, then a dense head (the paper's CNN-LSTM)."""
     return GaitNet(CNNLSTM(len(spec.inputs), spec.n_outputs, cfg), spec, cfg)

@@ -12,24 +12,25 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import ConfigError
-
-CHOICES = {
-    "attention": ("before", "after"),
-    "input_mode": ("absolute", "relative"),
-    "target_mode": ("absolute", "delta"),
-}
+from ..options import check_choices, setting
 
 
 @dataclass
 class NetConfig:
-    conv_filters: int = 32
-    kernel_size: int = 5
-    pool: int = 2
-    lstm_hidden: int = 64
-    dense_hidden: int = 64
-    dropout: float = 0.1
-    input_mode: str = "relative"
-    target_mode: str = "delta"
+    conv_filters: int = setting(32, "convolution filters")
+    kernel_size: int = setting(5, "convolution kernel, frames")
+    pool: int = setting(2, "max-pooling factor")
+    lstm_hidden: int = setting(64, "LSTM units")
+    dense_hidden: int = setting(64, "dense layer units")
+    dropout: float = setting(0.1, "dropout rate")
+    input_mode: str = setting(
+        "relative", "absolute: the window as recorded; relative: minus its last frame",
+        choices=("absolute", "relative"),
+    )  # fmt: skip
+    target_mode: str = setting(
+        "delta", "absolute: the angle; delta: its change from the last observed value",
+        choices=("absolute", "delta"),
+    )  # fmt: skip
 
     @classmethod
     def from_kwargs(cls, **kwargs):
@@ -38,10 +39,7 @@ class NetConfig:
         if unknown:
             raise ConfigError(f"unknown model option(s) {unknown}; expected {sorted(names)}")
         cfg = cls(**kwargs)
-        for key, allowed in CHOICES.items():
-            value = getattr(cfg, key, None)
-            if key in names and value not in allowed:
-                raise ConfigError(f"{key} must be one of {'|'.join(allowed)}, got {value!r}")
+        check_choices(cfg)
         return cfg
 
     def to_dict(self) -> dict:
@@ -52,5 +50,8 @@ class NetConfig:
 class AttnNetConfig(NetConfig):
     """The attention network's options: where attention sits, and its width."""
 
-    attention: str = "after"  # "before" the CNN (over channels) or "after" the LSTM (time)
-    attention_dim: int = 32
+    attention: str = setting(
+        "after", "attention before the CNN (over channels) or after the LSTM (over time)",
+        choices=("before", "after"),
+    )  # fmt: skip
+    attention_dim: int = setting(32, "attention width")

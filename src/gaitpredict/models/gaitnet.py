@@ -30,6 +30,17 @@ class GaitNet(nn.Module):
         self.relative = config.input_mode == "relative"
         self.delta = config.target_mode == "delta"
 
+    def feature_layer(self) -> nn.Module | None:
+        """The final linear layer, whose input is the features adaptation and export use:
+        the last layer of the network's dense `head`."""
+        head = getattr(self.net, "head", None)
+        return head[-1] if isinstance(head, nn.Sequential) and len(head) else None
+
+    @property
+    def loss_scale(self) -> torch.Tensor:
+        """What the training loss divides errors by: the outputs' training spread."""
+        return self.out_std
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if self.relative:
             x = x - x[:, -1:, :]

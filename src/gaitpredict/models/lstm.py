@@ -21,7 +21,7 @@ class LSTM(nn.Module):
         return (out, None) if return_attention else out
 
 
-@register_model("lstm", kind="network", config=NetConfig)
+@register_model("lstm", kind="network", config=NetConfig, cost="recurrent")
 def build(spec, cfg: NetConfig):
     """One LSTM layer, then a dense head (the paper's LSTM)."""
     return GaitNet(LSTM(len(spec.inputs), spec.n_outputs, cfg), spec, cfg)

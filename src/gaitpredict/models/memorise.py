@@ -90,5 +90,7 @@ register_model(
     "memorise",
     kind="baseline",
     fits=True,
+    cost="lookup",
+    stores_training_data=True,
     description="1-nearest neighbour of the training windows (a leakage probe)",
 )(Memorise)

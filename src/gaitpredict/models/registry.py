@@ -15,6 +15,11 @@ from dataclasses import asdict, dataclass
 from ..errors import ConfigError
 
 KINDS = ("network", "baseline")
+# how long a run of the model takes, slowest first (the runner starts long runs first)
+COSTS = ("recurrent", "network", "lookup", "cheap")
+# the paper's model: the default of a run, and the model a report's headline and a profile's
+# claims are about unless a grid names another (`Grid.main_model`)
+MAIN_MODEL = "attn-cnn-lstm"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class ModelInfo:
     exportable: bool  # exports to ONNX and streams on onnxruntime
     attention: bool  # returns attention weights and has an attention placement option
     description: str
+    normalises: bool = False  # holds input/output normalisation fitted on training windows
+    features: bool = False  # ends in a linear layer on features (adaptation, export)
+    cost: str = "cheap"  # one of COSTS
+    stores_training_data: bool = False  # keeps training windows (a leakage probe)
 
     def resolve(self, options: dict | None) -> dict:
         """Every option of this model, defaults filled in: the form hashed, stored and shown."""
@@ -64,13 +73,23 @@ def register_model(
     exportable: bool | None = None,
     attention: bool = False,
     description: str = "",
+    normalises: bool | None = None,
+    features: bool | None = None,
+    cost: str | None = None,
+    stores_training_data: bool = False,
 ):
     """Decorator for a builder `builder(spec, cfg)` (with `config`) or `builder(spec)`.
 
-    Networks default to trainable and exportable, baselines to neither.
+    Networks default to trainable, exportable, normalising `GaitNet`s with a feature layer
+    and cost "network"; baselines to none of these and cost "cheap". Callers read these
+    declarations; nothing probes a model's attributes.
     """
     if kind not in KINDS:
         raise ConfigError(f"model {name!r}: kind must be one of {KINDS}, got {kind!r}")
+    network = kind == "network"
+    cost = cost or ("network" if network else "cheap")
+    if cost not in COSTS:
+        raise ConfigError(f"model {name!r}: cost must be one of {COSTS}, got {cost!r}")
 
     def wrap(builder):
         _REGISTRY[name] = ModelInfo(
@@ -78,11 +97,15 @@ def register_model(
             kind=kind,
             builder=builder,
             config=config,
-            trainable=kind == "network" if trainable is None else trainable,
+            trainable=network if trainable is None else trainable,
             fits=fits,
-            exportable=kind == "network" if exportable is None else exportable,
+            exportable=network if exportable is None else exportable,
             attention=attention,
             description=description or (builder.__doc__ or "").strip().split("\n")[0],
+            normalises=network if normalises is None else normalises,
+            features=network if features is None else features,
+            cost=cost,
+            stores_training_data=stores_training_data,
         )
         return builder
 

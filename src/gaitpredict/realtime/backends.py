@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..adaptation.features import FEATURES, WithFeatures
 from ..errors import ExportError
+from ..models.features import FEATURES, WithFeatures
 from . import export
 
 

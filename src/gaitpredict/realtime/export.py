@@ -17,10 +17,10 @@ import warnings
 import numpy as np
 import torch
 
-from ..adaptation.features import FEATURES, WithFeatures
 from ..atomic import write_bytes
 from ..errors import ConfigError, ExportError, MissingExtraError
 from ..models import list_models, model_info
+from ..models.features import FEATURES, WithFeatures
 
 INPUT, OUTPUT = "window_deg", "prediction_deg"
 # onnxruntime has no float64 Conv or LSTM, so the graph runs in float32. On knee angles of

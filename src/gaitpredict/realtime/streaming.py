@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..adaptation.features import n_features
 from ..adaptation.online import AdaptConfig, OnlineAdapter
 from ..data import rates
 from ..data.channels import CHANNELS
@@ -37,6 +36,7 @@ from ..errors import (
     StreamError,
 )
 from ..models import model_info
+from ..models.features import n_features
 from ..windowing.gaps import BREAK, HELD, WAIT, GapBridge
 from . import export
 from .backends import OnnxBackend, TorchBackend

@@ -18,18 +18,26 @@ from ..errors import RunError
 from ..experiments.grid import Grid
 from ..experiments.runner import RESULTS, ResultsTable
 from ..models import list_models
+from ..plots import results as figures
 from ..training.trainer import TrainConfig
-from . import figures
+from . import crosslab, sections  # noqa: F401 - each registers its sections
 from .document import Document
-from .sections import describe, render_section
+from .registry import describe, render_section, section_names
 from .tables import CLAIMS, block_rows, evaluate_claims, per_lab_effects
+
+
+def load_grid(path_or_profile) -> Grid:
+    """A grid file or profile, its block names checked against the report's sections."""
+    return Grid.load(path_or_profile, sections=section_names())
 
 
 def write_report(out) -> list[Path]:
     out = Path(out)
     if not (out / "grid.yaml").exists() or not (out / RESULTS).exists():
         raise RunError(f"{out}: no grid.yaml and results.csv; run `gaitpredict reproduce`")
-    grid = Grid.from_dict(yaml.safe_load((out / "grid.yaml").read_text()), str(out / "grid.yaml"))
+    grid = Grid.from_dict(
+        yaml.safe_load((out / "grid.yaml").read_text()), str(out / "grid.yaml"), section_names()
+    )
     results = ResultsTable(out / RESULTS).frame()
     (out / "figures").mkdir(exist_ok=True)
     doc = Document(f"gaitpredict reproduction report: {grid.name}")
@@ -187,7 +195,7 @@ def _figures(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> Non
         )
         if fig:
             doc.image(fig, "Figure 7: predicted vs true knee angle per model.")
-        attn = rows[rows.label == "attn-cnn-lstm"]
+        attn = rows[rows.label == grid.main_model]
         runs = _representative(grid, attn, out, "inputs", t1.inputs)
         fig = figures.predicted_vs_true(
             runs, fig_dir / "fig8_inputs.png", "attention CNN-LSTM per input set"
@@ -209,7 +217,7 @@ def _figures(doc: Document, grid: Grid, results: pd.DataFrame, out: Path) -> Non
         return
     fig = figures.attention_weights(
         _attention_files(results, out, grid, attn, "attn-cnn-lstm@before"),
-        _attention_files(results, out, grid, attn, "attn-cnn-lstm"),
+        _attention_files(results, out, grid, attn, grid.main_model),
         fig_dir / "attention_weights.png",
     )
     if fig:

@@ -11,15 +11,16 @@ import pandas as pd
 
 from ..data.corpus import split_subject
 from ..evaluation.stats import compare_by_subject, holm_family
+from ..models import MAIN_MODEL
 from .document import Document
-from .sections import describe, register_section
+from .registry import describe, register_section
 
-POP = "attn-cnn-lstm"
+MAIN = None  # the grid's main model (`Grid.main_model`)
 COLUMNS = (  # (heading, model label, split, inside the lab alone); like for like first
-    ("network, lab left out", POP, "lolo", False),
+    ("network, lab left out", MAIN, "lolo", False),
     ("ridge, lab left out", "ridge", "lolo", False),
-    ("network, all labs (subject folds)", POP, "subject-folds", False),
-    ("network, this lab only (LOSO)", POP, "subject-folds", True),
+    ("network, all labs (subject folds)", MAIN, "subject-folds", False),
+    ("network, this lab only (LOSO)", MAIN, "subject-folds", True),
     ("ridge, this lab only (LOSO)", "ridge", "subject-folds", True),
     ("hold", "hold", "lolo", False),
     ("const-velocity", "const-velocity", "lolo", False),
@@ -52,12 +53,12 @@ def per_subject(rows: pd.DataFrame, lab: str, label: str, split: str, in_lab: bo
     return {s: float(np.mean(v)) for s, v in out.items()}
 
 
-def table_for(rows: pd.DataFrame, labs) -> tuple[list[list[str]], dict]:
+def table_for(rows: pd.DataFrame, labs, main_model: str = MAIN_MODEL) -> tuple[list, dict]:
     body, cells = [], {}
     for lab in labs:
         line = [lab]
         for heading, label, split, in_lab in COLUMNS:
-            values = per_subject(rows, lab, label, split, in_lab)
+            values = per_subject(rows, lab, label or main_model, split, in_lab)
             cells[lab, heading] = values
             line.append(f"{np.mean(list(values.values())):.2f}" if values else "–")
         n = max((len(cells[lab, h]) for h, *_ in COLUMNS), default=0)
@@ -68,7 +69,7 @@ def table_for(rows: pd.DataFrame, labs) -> tuple[list[list[str]], dict]:
 
 @register_section("cross-lab")
 def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
-    from . import figures
+    from ..plots import results as figures
 
     labs = sorted({t for t in rows.test_lab.dropna()}, key=str) if len(rows) else []
     doc.heading(f"Across labs ({describe(block, 'inputs', 'split')})")
@@ -89,7 +90,7 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
     pooled, like = [], []
     for inputs in block.inputs:
         sel = rows[rows.inputs == inputs]
-        body, cells = table_for(sel, labs)
+        body, cells = table_for(sel, labs, block.main_model)
         left = int(sel.n_left_out.max()) if "n_left_out" in sel and len(sel) else 0
         doc.text(
             f"**{inputs} inputs** ({left} trial(s) of the corpus left out for lacking one of "

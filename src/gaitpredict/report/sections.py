@@ -1,74 +1,27 @@
-"""The one list of report sections: a grid block's name picks its section here.
-
-`@register_section(name)` adds one; a grid naming a block that no section renders is refused
-when the grid is loaded (`Grid.check`). Titles and captions are built from the block's own
-settings (targets, horizons, windows, inputs), never assumed.
+"""The report's sections for the paper's tables, the attention and horizon sweeps, the
+within-subject and protocol comparisons (registered in `report.registry`). Titles and
+captions are built from the block's own settings (targets, horizons, windows, inputs), never
+assumed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from . import figures
+from ..plots import results as figures
+from ..windowing.splits import split_info
 from .document import Document
+from .registry import describe, register_section
 from .tables import (
+    PAPER_MODEL,
     PAPER_TABLE1,
     PAPER_TABLE2,
-    block_rows,
     cell,
-    expected_runs,
     paper_text,
     skill_text,
 )
-
-_SECTIONS: dict[str, Callable] = {}
-
-
-def register_section(name: str):
-    """Decorator for `render(doc, block, rows, expected, out)`: `rows` are the block's
-    finished runs, `expected` the number of runs the grid asks of it."""
-
-    def wrap(render):
-        _SECTIONS[name] = render
-        return render
-
-    return wrap
-
-
-def section_names() -> list[str]:
-    return list(_SECTIONS)
-
-
-def render_section(doc: Document, grid, results: pd.DataFrame, block, out: Path) -> None:
-    rows = block_rows(grid, results, block.name)
-    _SECTIONS[block.name](doc, block, rows, expected_runs(grid, block.name), out)
-
-
-SPLIT_WORDS = {
-    "loso": "leave-one-subject-out",
-    "random-windows": "random-windows split, LEAKY: overlapping windows of one walk train and test",
-}
-
-
-def describe(block, *swept: str) -> str:
-    """The settings a block holds fixed, in words: 'r_knee_flex, 100 ms ahead, 500 ms window'.
-    `swept` names the settings that vary inside the section and are left out."""
-    parts = []
-    if "inputs" not in swept:
-        parts.append(f"{', '.join(block.inputs)} inputs")
-    if "targets" not in swept:
-        parts.append(", ".join(block.targets))
-    if "horizons_ms" not in swept:
-        parts.append(" / ".join(f"{h:g}" for h in block.horizons_ms) + " ms ahead")
-    if "windows_ms" not in swept:
-        parts.append(" / ".join(f"{w:g}" for w in block.windows_ms) + " ms window")
-    if "split" not in swept:
-        parts.append(SPLIT_WORDS.get(block.split, f"{block.split} split"))
-    return ", ".join(parts)
-
 
 POOLED = "all labs"
 
@@ -151,7 +104,7 @@ def table2(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -
             ridge = cell(sel[sel.label == "ridge"])
             for label in block.models:
                 here = cell(sel[sel.label == label])
-                paper = PAPER_TABLE2.get(inputs) if label == "attn-cnn-lstm" else None
+                paper = PAPER_TABLE2.get(inputs) if label == PAPER_MODEL else None
                 skill = "reference" if label == "ridge" else skill_text(here, ridge)
                 line = _lab_cells(lab, group) + [inputs, label, str(here), paper_text(paper)]
                 body.append(line + [skill])
@@ -216,14 +169,6 @@ def within_subject(doc: Document, block, rows: pd.DataFrame, expected: int, out:
     doc.table(_lab_header(groups, subjects=False) + ["model", "ours"], body)
 
 
-PROTOCOL_LABELS = {
-    "random-windows": "random windows (LEAKY)",
-    "within-subject": "within subject, chronological",
-    "loso": "leave one subject out",
-    "lolo": "leave the lab out",
-}
-
-
 @register_section("protocol")
 def protocol(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path) -> None:
     doc.heading(f"The paper's protocol: one model under each split ({describe(block, 'split')})")
@@ -243,7 +188,7 @@ def protocol(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path)
     )
     splits = block.all_splits
     header = _lab_header(groups, subjects=False) + ["model"]
-    header += [PROTOCOL_LABELS.get(s, s) for s in splits] + ["paper (Table I)"]
+    header += [split_info(s).label for s in splits] + ["paper (Table I)"]
     body, verdicts = [], []
     for lab, group in groups:
         cells = {}
@@ -273,11 +218,11 @@ def _protocol_verdict(block, cells, splits) -> str:
                 f"{label}: {leaky.rmse:.2f} deg with random windows, {honest.rmse:.2f} leaving "
                 f"the subject out ({honest.rmse / leaky.rmse:.1f}x)"
             )
-    paper = PAPER_TABLE1.get("attn-cnn-lstm", {}).get(block.inputs[-1])
+    paper = PAPER_TABLE1.get(PAPER_MODEL, {}).get(block.inputs[-1])
     verdict = "Verdict: " + "; ".join(lines) + "."
-    if paper and ("attn-cnn-lstm", "random-windows") in cells:
-        ours = cells["attn-cnn-lstm", "random-windows"]
-        honest = cells.get(("attn-cnn-lstm", "loso"))
+    if paper and (PAPER_MODEL, "random-windows") in cells:
+        ours = cells[PAPER_MODEL, "random-windows"]
+        honest = cells.get((PAPER_MODEL, "loso"))
         if ours.n and honest is not None and honest.n:
             explained = (honest.rmse - ours.rmse) / (honest.rmse - paper[0])
             verdict += (
@@ -287,6 +232,3 @@ def _protocol_verdict(block, cells, splits) -> str:
                 "training length may contribute)."
             )
     return verdict
-
-
-from . import crosslab  # noqa: E402, F401  (registers the cross-lab section)

@@ -41,20 +41,31 @@ def save_checkpoint(
     model_name: str,
     model_config: dict,
     spec: WindowSpec,
-    train_config: dict | None = None,
+    run_config: dict | None = None,
     extra: dict | None = None,
 ) -> Path:
-    path = Path(path)
+    """`run_config`: the resolved run config whole (`RunConfig.to_dict()`) that trained it."""
     payload = {
         "format_version": FORMAT_VERSION,
         "model_name": model_name,
         "model_config": model_config,
         "spec": spec.to_dict(),
-        "state_dict": model.state_dict(),
-        "train_config": train_config or {},
+        "run_config": run_config or {},
         "extra": extra or {},
-        "versions": versions(),
     }
+    return _write(path, model, payload)
+
+
+def resave_checkpoint(path, model, payload: dict, extra: dict | None = None) -> Path:
+    """A checkpoint of `model` with everything of a loaded one's `payload` (its run config,
+    model, spec and extra) kept, and `extra` added: a calibrated copy, say."""
+    kept = {k: v for k, v in payload.items() if k not in ("state_dict", "versions")}
+    return _write(path, model, {**kept, "extra": {**payload.get("extra", {}), **(extra or {})}})
+
+
+def _write(path, model, payload: dict) -> Path:
+    path = Path(path)
+    payload = {**payload, "state_dict": model.state_dict(), "versions": versions()}
     with replacing(path) as tmp:
         torch.save(payload, tmp)
     return path

@@ -13,6 +13,7 @@ import torch
 from tqdm import tqdm
 
 from ..errors import ConfigError
+from ..options import setting
 
 PRECISIONS = ("float32", "bfloat16", "auto")
 
@@ -63,28 +64,36 @@ def resolve_precision(precision: str) -> str:
 
 @dataclass
 class TrainConfig:
-    """Training settings; the paper's are Adam, MSE, batch 128 and 300 epochs."""
+    """Training settings; the paper's are Adam, MSE, batch 128 and 300 epochs. Each field is
+    declared once with its help text: `gaitpredict train` options, grid `train:` keys and
+    recipes read them from here."""
 
-    max_epochs: int = 300
-    batch_size: int = 128
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    patience: int = 20
-    mirror: bool = False
-    seed: int = 0
-    deterministic: bool = True
-    threads: int | None = None
-    val_fraction: float = 0.15
-    norm_sample: int = 20000
-    progress: bool = True
-    # augmentation: each training window's motion (inputs and target, relative to the last
-    # observed frame) scaled by a random factor in 1 +- amplitude_jitter; 0 = off
-    amplitude_jitter: float = 0.0
-    # "bfloat16": training steps' forward pass under CPU autocast (matrix products,
-    # convolutions and the LSTM in bfloat16; weights, optimiser, loss, validation and every
-    # prediction in float32); "float32": everything in float32; "auto": bfloat16 where the
-    # CPU has bfloat16 instructions (AVX512-BF16, AMX, ARM BF16), else float32 (`PRECISIONS`)
-    precision: str = "float32"
+    max_epochs: int = setting(300, "most epochs to train")
+    batch_size: int = setting(128, "training windows per step")
+    lr: float = setting(1e-3, "Adam's learning rate")
+    weight_decay: float = setting(0.0, "Adam's weight decay")
+    patience: int = setting(20, "stop after this many epochs without a better validation loss")
+    mirror: bool = setting(False, "add the training trials mirrored left/right")
+    seed: int = setting(0, "seed of every random choice (validation trials, order, weights)")
+    deterministic: bool = setting(True, "deterministic kernels (bit-identical reruns)")
+    threads: int | None = setting(None, "torch CPU threads (default: torch's)", identity=False)
+    val_fraction: float = setting(0.15, "share of training frames (whole trials) validating")
+    norm_sample: int = setting(20000, "training windows sampled to fit the normalisation")
+    progress: bool = setting(True, "show a progress bar", identity=False, cli=False)
+    amplitude_jitter: float = setting(
+        0.0,
+        "augmentation: each training window's motion about its last frame scaled by a random "
+        "factor in 1 +- this (0: off)",
+        legacy=0.0,
+    )
+    precision: str = setting(
+        "float32",
+        "training steps in float32, or with the forward pass in bfloat16 (CPU autocast; "
+        "weights, optimiser, validation and predictions stay float32); auto: bfloat16 where "
+        "the CPU has bfloat16 instructions (AVX512-BF16, AMX, ARM BF16), else float32",
+        choices=PRECISIONS,
+        legacy="float32",
+    )
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -128,7 +137,9 @@ def seed_everything(seed: int, deterministic: bool = True, threads: int | None =
 
 
 def _scale(model) -> torch.Tensor:
-    return getattr(model, "out_std", torch.ones(1))
+    """A trained model's `loss_scale` (the trainer trains `GaitNet`s: the registry's
+    trainable networks; calibration trains copies of them)."""
+    return model.loss_scale
 
 
 @torch.no_grad()
@@ -142,10 +153,11 @@ def evaluate_loss(model, windows, chunk: int = 4096) -> float:
 
 
 def fit_normalisation(model, windows, sample: int, seed: int) -> None:
-    if hasattr(model, "fit_normalisation"):
-        g = torch.Generator().manual_seed(seed)
-        idx = torch.randperm(len(windows), generator=g)[:sample]
-        model.fit_normalisation(*windows.batch(idx))
+    """Fit a normalising model's statistics on a seeded sample of training windows (call it
+    for models registered with `normalises=True`)."""
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(len(windows), generator=g)[:sample]
+    model.fit_normalisation(*windows.batch(idx))
 
 
 def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, penalty=None,

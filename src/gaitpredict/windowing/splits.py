@@ -5,18 +5,24 @@ and follows the data READMEs: `unknown` trials train only, those that may be S35
 when S35 is tested, and subjects a lab says may be one person (Qualisys P001/P004) are kept
 on one side (`Dataset.may_be`). Subject names are compared bare (`data.subjects`), in a
 corpus (`lab/S`) as in one lab. Validation is carved from training as whole trials.
+
+The one list of splits is `register_split` at the end of this file: grid expansion, the
+runner's dispatch and cost order, `gaitpredict train --split`, refusals and report labels all
+read it, so a new split is one function and one entry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data.corpus import resolve_subject
 from ..data.datasets import Dataset
 from ..data.subjects import is_unknown
 from ..data.trial import Trial
-from ..errors import GaitDataError, NotApplicableError
+from ..errors import ConfigError, GaitDataError, NotApplicableError
 
 
 @dataclass
@@ -188,3 +194,170 @@ def carve_validation(
         [t for i, t in enumerate(train) if i not in val_idx],
         [t for i, t in enumerate(train) if i in val_idx],
     )
+
+
+# --- the one list of splits ---------------------------------------------------------------
+
+RANDOM_TEST_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class SplitInfo:
+    """A registered split and what callers need to know of it, declared once.
+
+    `make(dataset, run)` gives the `Split` of trials for a run config (`run`: any object with
+    the run config's fields); a split `by_windows` instead gives
+    `make(dataset, spec, run) -> (split, fit, validation, test)` windows; a split that
+    trains `several` models (subject folds) has no `make`: the experiment runs its folds.
+    """
+
+    name: str
+    label: str  # a table column or row: "leave one subject out"
+    description: str  # a sentence part: "leave-one-subject-out"
+    make: Callable | None = None
+    needs: str | None = None  # the run config field that names its test set
+    option: str | None = None  # the command-line option that fills `needs`
+    leaky: bool = False  # test windows' neighbours train: not a result for a new person
+    needs_corpus: bool = False  # in a grid: needs `datasets:` (several labs)
+    per_lab: bool = False  # in a grid with `datasets:`, one run per lab
+    per_lab_as: str | None = None  # ... and inside each lab this split is run instead
+    fold_field: str | None = None  # in a grid, the folds fill this field (test subject/lab)
+    folds_k: bool = False  # in a grid, takes the block's `folds_k`
+    in_grids: bool = True  # may be named by a grid block
+    by_windows: bool = False
+    several: bool = False  # one model per fold of subjects (`experiments.folds`)
+    cost: str = "one"  # "several" models, "long" (trains to the epoch cap) or "one"
+
+    def split(self, dataset: Dataset, run) -> Split:
+        if self.needs and not getattr(run, self.needs):
+            raise ConfigError(
+                f"the {self.name} split ({self.description}) needs {self.needs}"
+                + (f" ({self.option})" if self.option else "")
+            )
+        if self.make is None or self.by_windows:
+            raise ConfigError(f"the {self.name} split is not made from a list of trials")
+        return self.make(dataset, run)
+
+
+_SPLITS: dict[str, SplitInfo] = {}
+
+
+def register_split(name: str, make: Callable | None = None, **declared) -> SplitInfo:
+    """Add a split to the one list (see `SplitInfo` for what may be declared)."""
+    info = SplitInfo(name=name, make=make, **declared)
+    _SPLITS[name] = info
+    return info
+
+
+def unregister_split(name: str) -> None:
+    _SPLITS.pop(name, None)
+
+
+def list_splits(in_grids: bool | None = None) -> list[str]:
+    """Registered split names in registration order (only those grids may name, or not)."""
+    return [n for n, i in _SPLITS.items() if in_grids is None or i.in_grids == in_grids]
+
+
+def split_info(name: str) -> SplitInfo:
+    if name not in _SPLITS:
+        raise ConfigError(f"unknown split {name!r}; expected one of {', '.join(_SPLITS)}")
+    return _SPLITS[name]
+
+
+def random_windows(dataset: Dataset, spec, run):
+    """The paper's likely protocol, LEAKY by construction: every window of every subject
+    shuffled into train / validation / test, so overlapping neighbours of a test window
+    (sharing all but one of its frames) train the model."""
+    from .windows import Windows
+
+    if run.train.mirror:
+        raise ConfigError("--mirror is not offered with the random-windows split")
+    every = Windows(dataset.trials, spec)
+    order = np.random.default_rng(run.train.seed).permutation(len(every))
+    n_test = round(len(every) * RANDOM_TEST_FRACTION)
+    n_val = round((len(every) - n_test) * run.train.val_fraction)
+    parts = np.sort(order[:n_test]), np.sort(order[n_test : n_test + n_val])
+    split = Split("random-windows (LEAKY)", dataset.trials, dataset.trials)
+    fit = np.sort(order[n_test + n_val :])
+    return split, every.subset(fit), every.subset(parts[1]), every.subset(parts[0])
+
+
+def _files(dataset: Dataset, run) -> Split:
+    test = set(run.test_files)
+    return by_files(dataset, [t.trial_id for t in dataset.trials if t.trial_id not in test],
+                    run.test_files)  # fmt: skip
+
+
+register_split(
+    "loso",
+    lambda d, run: leave_one_subject_out(d, resolve_subject(d, run.test_subject)),
+    label="leave one subject out",
+    description="leave-one-subject-out",
+    needs="test_subject",
+    option="--test-subject",
+    fold_field="test_subject",
+    per_lab=True,
+    per_lab_as="subject-folds",  # in a corpus: subject folds inside each lab
+)
+register_split(
+    "subject-folds",
+    label="subject folds",
+    description="subject folds (one model per fold of subjects)",
+    needs_corpus=True,
+    folds_k=True,
+    several=True,
+    cost="several",
+)
+register_split(
+    "lolo",
+    lambda d, run: leave_one_lab_out(d, run.test_lab),
+    label="leave the lab out",
+    description="leave-one-lab-out",
+    needs="test_lab",
+    option="--test-lab",
+    needs_corpus=True,
+    fold_field="test_lab",
+    cost="several",
+)
+register_split(
+    "within-subject",
+    lambda d, run: within_subject(d),
+    label="within subject, chronological",
+    description="within-subject (each subject's first recordings train, its last test)",
+    per_lab=True,
+)
+register_split(
+    "random-windows",
+    random_windows,
+    label="random windows (LEAKY)",
+    description="random-windows split, LEAKY: overlapping windows of one walk train and test",
+    leaky=True,
+    per_lab=True,
+    by_windows=True,
+    cost="long",
+)
+register_split(
+    "subjects",
+    lambda d, run: leave_subjects_out(d, run.test_subjects or [], "subjects"),
+    label="these subjects left out",
+    description="these subjects left out",
+    needs="test_subjects",
+    option="--test-subjects",
+    in_grids=False,
+)
+register_split(
+    "files",
+    _files,
+    label="these recordings test",
+    description="by file (a subject may be on both sides: not a cross-subject result)",
+    needs="test_files",
+    option="--test-files",
+    in_grids=False,
+)
+register_split(
+    "all",
+    lambda d, run: Split("all (no test set)", list(d.trials), []),
+    label="every subject trains (no test)",
+    description="all subjects train, nothing is tested (a model to ship)",
+    in_grids=False,
+)

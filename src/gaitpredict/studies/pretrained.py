@@ -1,13 +1,14 @@
 """Rebuild the shipped models from the shared data: `make pretrained`, or
 
-    python -m gaitpredict.pretrained.build --data ../shared/data --cross-lab runs/cross-lab
+    python -m gaitpredict.studies.pretrained --data ../shared/data --cross-lab runs/cross-lab
 
-Each recipe (`RECIPES`) trains on every subject of every shared lab (split `all`: validation
-is carved from the training trials; nothing is tested), with the seed and epoch limits of the
-cross-lab grid, whose results (`--cross-lab`, from `gaitpredict reproduce --profile
-cross-lab`) give the card its leave-one-lab-out and leave-one-subject-out figures: they
-measure this very recipe on labs and subjects it did not see. Writes `<name>.pt`,
-`<name>.json` and `<name>.md` into the package folder (or `--out`).
+Each recipe (`experiments/profiles/recipes/<name>.yaml`, a run config) trains on every
+subject of every shared lab (split `all`: validation is carved from the training trials;
+nothing is tested), with the seed and epoch limits of the cross-lab grid, whose results
+(`--cross-lab`, from `gaitpredict reproduce --profile cross-lab`) give the card its
+leave-one-lab-out and leave-one-subject-out figures: they measure this very recipe on labs
+and subjects it did not see. Writes `<name>.pt`, `<name>.json` and `<name>.md` into the
+package folder (or `--out`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ from ..data.channels import resolve_channels
 from ..data.corpus import load_corpus
 from ..data.labs import LABS
 from ..data.rates import accepted_rates
-from ..experiments.grid import Grid, run_id
-from ..experiments.run import RunConfig, run_experiment
-from ..training.trainer import TrainConfig
-from . import RECIPES, _folder
+from ..experiments.grid import Grid, list_recipes, load_recipe, run_id
+from ..experiments.run import run_experiment
+from ..pretrained import _folder
 
 MAX_BYTES = 1_000_000
 NOT_FOR = (
@@ -82,23 +82,13 @@ def build_one(
     name: str, data_root: Path, out: Path, work: Path, cross_lab: Path | None, reuse=False,
     previous_build: Path | None = None,
 ) -> dict:  # fmt: skip
-    recipe = RECIPES[name]
-    grid = Grid.load("cross-lab")
+    cfg = load_recipe(name)
+    recipe = {k: getattr(cfg, k) for k in ("model", "inputs", "target", "horizon_ms",
+                                           "window_ms", "rate_hz")}  # fmt: skip
     labs = shared_labs(data_root)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         corpus = load_corpus([str(data_root / lab) for lab in labs])
-        cfg = RunConfig(
-            model=recipe["model"],
-            inputs=recipe["inputs"],
-            target=recipe["target"],
-            horizon_ms=recipe["horizon_ms"],
-            window_ms=recipe["window_ms"],
-            rate_hz=recipe["rate_hz"],
-            split="all",
-            test_subject=None,
-            train=TrainConfig(**{**grid.train, "seed": grid.seeds[0]}),
-        )
         done = work / name / "metrics.json"
         reused = reuse and done.is_file()
         if reused:  # rewrite the card from a finished training
@@ -160,7 +150,7 @@ def build_one(
             "best_epoch": metrics["best_epoch"],
             "settings": _settings(cfg),
         },
-        "rebuild": "python -m gaitpredict.pretrained.build --data ../shared/data "
+        "rebuild": "python -m gaitpredict.studies.pretrained --data ../shared/data "
         "--cross-lab runs/cross-lab (make pretrained)",
         "rebuild_max_abs_diff_deg": rebuild,
         "rebuild_checked": rebuild is not None,
@@ -301,7 +291,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cross-lab", type=Path, default=Path("runs/cross-lab"))
     ap.add_argument("--out", type=Path, default=_folder())
     ap.add_argument("--work", type=Path, default=Path("runs/pretrained"))
-    ap.add_argument("--only", nargs="*", default=list(RECIPES), choices=list(RECIPES))
+    ap.add_argument("--only", nargs="*", default=list_recipes(), choices=list_recipes())
     ap.add_argument(
         "--reuse", action="store_true", help="keep a finished training in --work; rewrite the "
         "checkpoint and card (e.g. after the cross-lab grid has more results)",

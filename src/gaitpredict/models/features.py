@@ -1,9 +1,10 @@
-"""The network's last hidden features: what its final linear layer reads.
+"""The network's last hidden features: what its final linear layer reads (model interface).
 
-Every network here ends in a dense head whose last layer is linear, so the prediction in
-degrees is an affine function of these features (times the output scale, plus the anchor).
-Online adaptation learns a correction on the same features; ONNX exports them as a second
-output, so adaptation runs on onnxruntime too.
+A model registered with `features=True` (every network here) ends in a linear layer that
+`GaitNet.feature_layer()` names, so the prediction in degrees is an affine function of these
+features (times the output scale, plus the anchor). Online adaptation and calibration learn a
+correction on the same features; ONNX exports them as a second output, so adaptation runs on
+onnxruntime too.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ FEATURES = "features"
 
 
 def last_linear(model) -> nn.Linear:
-    """The final linear layer of a network checkpoint's model (`GaitNet`)."""
-    head = getattr(getattr(model, "net", None), "head", None)
-    last = head[-1] if isinstance(head, nn.Sequential) and len(head) else None
+    """The final linear layer of a network checkpoint's model (`GaitNet.feature_layer`)."""
+    from .gaitnet import GaitNet
+
+    last = model.feature_layer() if isinstance(model, GaitNet) else None
     if not isinstance(last, nn.Linear):
         raise ConfigError(
             f"{type(model).__name__}: online adaptation and calibration need a network whose "

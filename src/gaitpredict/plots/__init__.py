@@ -1,4 +1,5 @@
-"""Figures: a trial's joint angles, loss curves, predicted vs true, error vs horizon."""
+"""Figures, the one module of them: a trial's joint angles, loss curves, predicted vs true
+(here), and the report's figures drawn from run folders (`plots.results`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .data.channels import JOINT_DOFS  # noqa: E402
+from ..data.channels import JOINT_DOFS  # noqa: E402
 
 
 def plot_trial(trial, out: Path) -> Path:

@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..experiments.grid import Grid, run_id
+from ..models import MAIN_MODEL
 
-MODEL = "attn-cnn-lstm"
+MODEL = MAIN_MODEL
 
 
 def _current_rows(results_dir: Path, inputs: str, target: str) -> pd.DataFrame:

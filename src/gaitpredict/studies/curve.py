@@ -19,13 +19,19 @@ from __future__ import annotations
 import copy
 import logging
 
+from ..adaptation.calibrate import (
+    calibrate,
+    first_seconds,
+    time_split,
+    window_seconds,
+    windows_rmse,
+)
 from ..errors import GaitDataError
 from ..models import create_model
 from ..realtime.replay import replay_many, summary
 from ..training.trainer import TrainConfig, fit_normalisation, seed_everything, train
 from ..windowing.splits import carve_validation
 from ..windowing.windows import Windows
-from .calibrate import calibrate, first_seconds, time_split, window_seconds, windows_rmse
 
 SECONDS = (0.0, 2.5, 5.0, 10.0, 20.0)
 SCRATCH = TrainConfig(max_epochs=60, patience=10, batch_size=64, progress=False)

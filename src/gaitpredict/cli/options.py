@@ -1,0 +1,116 @@
+"""Command-line options generated from the run config's dataclasses (`experiments.config`).
+
+Each field of `RunConfig`, `TrainConfig` and every registered model's options becomes one
+option: its name (`max_epochs` -> `--max-epochs`), type, choices, default and help are read
+from the field (`options.setting`), so a default is typed once and a new field is a new
+option with no edit here. Options left out are not passed on: the dataclass default holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import typing
+from dataclasses import MISSING, fields
+
+from ..errors import ConfigError
+from ..options import default_of, field_type
+
+RUN, TRAIN, MODEL = "run.", "train.", "model."
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add(group, cls, f, dest: str, default_text: str | None = None) -> None:
+    typ, default = field_type(cls, f), default_of(f)
+    shown = default_text if default_text is not None else _shown(default)
+    help_text = f.metadata.get("help", "") + (f" (default: {shown})" if shown else "")
+    kwargs: dict = {"dest": dest, "default": argparse.SUPPRESS, "help": help_text}
+    if typ is bool:
+        flag = _flag(f"no_{f.name}") if default is True else _flag(f.name)
+        group.add_argument(flag, action="store_false" if default is True else "store_true",
+                           **kwargs)  # fmt: skip
+        return
+    if typing.get_origin(typ) is list:
+        kwargs |= {"nargs": "+", "type": typing.get_args(typ)[0]}
+    else:
+        kwargs["type"] = typ
+    choices = f.metadata.get("choices")
+    if choices:
+        kwargs["choices"] = list(choices)
+    group.add_argument(_flag(f.name), **kwargs)
+
+
+def _shown(default) -> str:
+    if default is MISSING or default is None or default == [] or default == {}:
+        return ""
+    return str(default)
+
+
+def add_run_options(parser) -> None:
+    """Every run config field as an option, in three groups: the run, training, the model."""
+    from ..experiments.config import RunConfig
+    from ..models import list_models, model_info
+    from ..training.trainer import TrainConfig
+    from ..windowing.splits import list_splits, split_info
+
+    run = parser.add_argument_group("run")
+    for f in fields(RunConfig):
+        if not f.metadata.get("cli", True):
+            continue
+        _add(run, RunConfig, f, RUN + f.name)
+    for action in run._group_actions:  # choices that live in registries
+        if action.dest == RUN + "model":
+            action.choices, action.metavar = list_models(), "NAME"
+            action.help = "one of: " + ", ".join(list_models()) + " (see below)"
+        if action.dest == RUN + "split":
+            action.choices = list_splits()
+            action.help = (
+                "; ".join(f"{n}: {split_info(n).description}" for n in list_splits())
+                + " (default: the split whose test set is given: --test-subject, "
+                "--test-lab, --test-files)"
+            )
+    train = parser.add_argument_group("training")
+    for f in fields(TrainConfig):
+        if f.metadata.get("cli", True):
+            _add(train, TrainConfig, f, TRAIN + f.name)
+    options: dict = {}  # option name -> (config class, field, models that take it)
+    for name in list_models():
+        cls = model_info(name).config
+        for f in fields(cls) if cls else ():
+            options.setdefault(f.name, (cls, f, []))[2].append(name)
+    model = parser.add_argument_group("model options (default: the model's own)")
+    for opt, (cls, f, models) in options.items():
+        takers = ", ".join(models)
+        _add(model, cls, f, MODEL + opt, default_text=f"{default_of(f)} for {takers}")
+
+
+def run_config_from_args(args):
+    """The `RunConfig` the options given describe (the split: --split, else the one whose
+    test set was given)."""
+    from ..experiments.config import RunConfig, refuse_unknown_model_options
+    from ..windowing.splits import list_splits, split_info
+
+    given = vars(args)
+    run = {k[len(RUN) :]: v for k, v in given.items() if k.startswith(RUN)}
+    train = {k[len(TRAIN) :]: v for k, v in given.items() if k.startswith(TRAIN)}
+    model_options = {k[len(MODEL) :]: v for k, v in given.items() if k.startswith(MODEL)}
+    model = run.get("model", RunConfig().model)
+    refuse_unknown_model_options(
+        model, model_options, "options " + " ".join(_flag(k) for k in model_options)
+    )
+    if "split" not in run:
+        named = [n for n in list_splits() if split_info(n).needs in run and split_info(n).option]
+        if len(named) != 1:
+            options = [split_info(n).option for n in list_splits() if split_info(n).option]
+            raise ConfigError(
+                "say which split: give one of "
+                + ", ".join(options)
+                + ", or --split "
+                + "|".join(list_splits())
+                + (f" (got {', '.join(split_info(n).option for n in named)})" if named else "")
+            )
+        run["split"] = named[0]
+    return RunConfig.from_dict({**run, "model_config": model_options, "train": train},
+                               "command line")  # fmt: skip
