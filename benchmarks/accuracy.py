@@ -13,7 +13,7 @@ import numpy as np
 
 from gaitpredict.data.datasets import CROSS_SUBJECT_TEST_SUBJECTS, load_dataset
 from gaitpredict.experiments.run import RunConfig, run_experiment
-from gaitpredict.training.trainer import TrainConfig
+from gaitpredict.models import model_info
 
 
 def main():
@@ -39,23 +39,24 @@ def main():
     for model in args.models:
         for fold in args.folds:
             start = time.perf_counter()
-            cfg = RunConfig(
-                model=model,
-                inputs=args.inputs,
-                window_ms=args.window_ms,
-                horizon_ms=args.horizon_ms,
-                test_subject=fold,
-                model_config=json.loads(args.model_config)
-                if model not in ("hold", "const-velocity", "ridge")
-                else {},
-                train=TrainConfig(
-                    max_epochs=args.max_epochs,
-                    patience=args.patience,
-                    mirror=args.mirror,
-                    weight_decay=args.weight_decay,
-                    seed=args.seed,
-                    progress=False,
-                ),
+            options = json.loads(args.model_config)
+            cfg = RunConfig.from_dict(
+                {
+                    "model": model,
+                    "inputs": args.inputs,
+                    "window_ms": args.window_ms,
+                    "horizon_ms": args.horizon_ms,
+                    "test_subject": fold,
+                    "model_config": options if model_info(model).config else {},
+                    "train": {
+                        "max_epochs": args.max_epochs,
+                        "patience": args.patience,
+                        "mirror": args.mirror,
+                        "weight_decay": args.weight_decay,
+                        "seed": args.seed,
+                        "progress": False,
+                    },
+                }
             )
             m = run_experiment(ds, cfg, f"{args.out}/{model}/{fold}")
             table[(model, fold)] = m["rmse_deg"]

@@ -41,18 +41,19 @@ def inner_rmse(data: str, outer: str, inner: str, options: dict, settings: dict)
 
     from gaitpredict.data.datasets import Dataset, load_dataset
     from gaitpredict.experiments.run import RunConfig, run_experiment
-    from gaitpredict.training.trainer import TrainConfig
 
     torch.set_num_threads(1)
     full = load_dataset(data)
     keep = [t for t in full.trials if t.subject != outer and not full.may_be(t, outer)]
     reduced = Dataset(full.name, keep, root=full.root)
-    cfg = RunConfig(
-        model="attn-cnn-lstm",
-        model_config=options,
-        test_subject=inner,
-        **settings,
-        train=TrainConfig(max_epochs=10, patience=3, seed=0, progress=False, threads=1),
+    cfg = RunConfig.from_dict(
+        {
+            "model": "attn-cnn-lstm",
+            "model_config": options,
+            "test_subject": inner,
+            **settings,
+            "train": {"max_epochs": 10, "patience": 3, "seed": 0, "progress": False, "threads": 1},
+        }
     )
     with tempfile.TemporaryDirectory() as tmp:
         return run_experiment(reduced, cfg, tmp)["rmse_deg"]

@@ -20,7 +20,6 @@ from gaitpredict.realtime.experimental.recurrent import (
     predict_trial,
     train_recurrent,
 )
-from gaitpredict.training.trainer import TrainConfig
 from gaitpredict.windowing.splits import carve_validation, leave_one_subject_out
 from gaitpredict.windowing.windows import WindowSpec
 
@@ -50,8 +49,10 @@ def main():
     spec = WindowSpec.create("arms+legs", "r_knee_flex", 500, 100, ds.rate_hz)
     h = spec.horizon_frames
     for fold in args.folds:
-        cfg = RunConfig(test_subject=fold, train=TrainConfig(max_epochs=args.max_epochs,
-                        patience=8, progress=False, threads=1))  # fmt: skip
+        cfg = RunConfig.from_dict(
+            {"test_subject": fold, "train": {"max_epochs": args.max_epochs, "patience": 8,
+                                             "progress": False, "threads": 1}}
+        )  # fmt: skip
         start = time.perf_counter()
         run_experiment(ds, cfg, f"{args.out}/windowed-{fold}")
         t_windowed = time.perf_counter() - start

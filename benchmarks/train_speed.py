@@ -34,7 +34,6 @@ from gaitpredict.evaluation.machine import cpu_description
 from gaitpredict.experiments.run import RunConfig, build_windows
 from gaitpredict.models import create_model, list_models, model_info
 from gaitpredict.training.trainer import (
-    TrainConfig,
     fit_normalisation,
     resolve_precision,
     seed_everything,
@@ -49,7 +48,11 @@ BATCH = 128
 def ours(ds, name, options, fold, epochs, threads, precision="float32"):
     """(windows/s with validation, seconds per epoch, spec, model) of one training."""
     seed_everything(0, threads=threads)
-    cfg = RunConfig(model=name, test_subject=fold, window_ms=500, inputs="arms+legs")
+    cfg = RunConfig.from_dict(
+        {"model": name, "test_subject": fold, "window_ms": 500, "inputs": "arms+legs",
+         "train": {"max_epochs": epochs, "patience": epochs + 1, "progress": False,
+                   "precision": precision}}
+    )  # fmt: skip
     spec, _, train_w, val_w, _ = build_windows(ds, cfg)
     model = create_model(name, spec, **options)
     fit_normalisation(model, train_w, 20000, 0)
@@ -58,7 +61,7 @@ def ours(ds, name, options, fold, epochs, threads, precision="float32"):
         model,
         train_w,
         val_w,
-        TrainConfig(max_epochs=epochs, patience=epochs + 1, progress=False, precision=precision),
+        cfg.train,
     )
     seconds = time.perf_counter() - start
     return len(train_w) * history.epochs_run / seconds, seconds / history.epochs_run, spec, model

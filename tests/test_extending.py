@@ -228,3 +228,89 @@ def test_an_exportable_network_without_a_head_is_refused_by_name():
             export_bytes(model, spec, name)
     finally:
         unregister_model(name)
+
+
+@pytest.fixture
+def warmup_field(monkeypatch):
+    """`TrainConfig` with one more field, `warmup_epochs`, as if typed into its class body:
+    the class is re-made a dataclass in place (and restored after the test)."""
+    import dataclasses
+
+    from gaitpredict.options import setting
+    from gaitpredict.training.trainer import TrainConfig
+
+    for name in ("__init__", "__repr__", "__eq__"):
+        monkeypatch.delattr(TrainConfig, name)
+    monkeypatch.setattr(TrainConfig, "__dataclass_fields__", dict(TrainConfig.__dataclass_fields__))
+    monkeypatch.setattr(
+        TrainConfig, "__annotations__", {**TrainConfig.__annotations__, "warmup_epochs": "int"}
+    )
+    monkeypatch.setattr(
+        TrainConfig, "warmup_epochs", setting(0, "epochs at a lower learning rate"), raising=False
+    )
+    dataclasses.dataclass(TrainConfig)
+    assert "warmup_epochs" in {f.name for f in dataclasses.fields(TrainConfig)}
+    return "warmup_epochs"
+
+
+def test_a_new_train_field_is_an_option_a_grid_key_and_in_config_json(warmup_field, tmp_path):
+    from gaitpredict.cli import main
+    from gaitpredict.cli.options import run_config_from_args
+
+    assert "--warmup-epochs" in _train_help() and "epochs at a lower learning rate" in _train_help()
+    args = build_parser().parse_args(
+        ["train", "--model", "ridge", "--test-subject", "S39", "--warmup-epochs", "3",
+         "--out", str(tmp_path / "x")]
+    )  # fmt: skip
+    assert run_config_from_args(args).train.warmup_epochs == 3
+    grid = Grid.from_dict({"train": {"warmup_epochs": 3}, "blocks": [{"name": "table1",
+                                                                      "models": ["ridge"]}]})  # fmt: skip
+    plain = Grid.from_dict({"blocks": [{"name": "table1", "models": ["ridge"]}]})
+    assert grid.expand()[0].train.warmup_epochs == 3
+    assert run_id(grid.expand()[0]) != run_id(plain.expand()[0])  # it identifies the run
+    out = tmp_path / "run"
+    assert main(["train", "--model", "ridge", "--inputs", "legs", "--window-ms", "250",
+                 "--test-subject", "S39", "--warmup-epochs", "3", "--data",
+                 str(FIXTURES / "tiny"), "--out", str(out)]) == 0  # fmt: skip
+    assert json.loads((out / "config.json").read_text())["train"]["warmup_epochs"] == 3
+
+
+def test_a_new_split_is_one_entry(tmp_path, capsys):
+    """A split registered at run time is a `--split` choice, a grid split, a runnable run
+    and a report label, with no other edit."""
+    from gaitpredict.cli import main
+    from gaitpredict.windowing.splits import (
+        Split,
+        list_splits,
+        register_split,
+        unregister_split,
+    )
+
+    def first_subject_tests(dataset, run):
+        first = sorted(dataset.subjects)[0]
+        return Split("first-subject", [t for t in dataset.trials if t.subject != first],
+                     dataset.trials_of(first), test_subject=first)  # fmt: skip
+
+    register_split("first-subject", first_subject_tests, label="the first subject tests",
+                   description="the first subject by name tests")  # fmt: skip
+    try:
+        assert "first-subject" in list_splits() and "first-subject" in _train_help()
+        grid = Grid.from_dict(
+            {"blocks": [{"name": "protocol", "models": ["ridge"],
+                         "splits": ["loso", "first-subject"]}]}, "g.yaml", section_names(),
+        )  # fmt: skip
+        assert [r.split for r in grid.expand()] == ["loso", "first-subject"]
+        out = tmp_path / "run"
+        assert main(["train", "--model", "ridge", "--inputs", "legs", "--window-ms", "250",
+                     "--split", "first-subject", "--data", str(FIXTURES / "tiny"),
+                     "--out", str(out)]) == 0  # fmt: skip
+        metrics = json.loads((out / "metrics.json").read_text())
+        assert metrics["split"] == "first-subject" and list(metrics["per_subject"]) == ["S08"]
+        from gaitpredict.report.registry import describe
+
+        block = grid.blocks[0]
+        block.split = "first-subject"
+        assert "the first subject by name tests" in describe(block)
+    finally:
+        unregister_split("first-subject")
+    assert "first-subject" not in list_splits()

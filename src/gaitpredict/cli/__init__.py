@@ -1,4 +1,5 @@
-"""`gaitpredict` command line: one sub-module per command group."""
+"""The `gaitpredict` command line (one module here per command group; each only parses and
+prints, the work is done by the library)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from ..errors import GaitPredictError
 def build_parser() -> argparse.ArgumentParser:
     from . import adapt, data, evaluate, predict, realtime, reproduce, train
 
-    parser = argparse.ArgumentParser(prog="gaitpredict", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="gaitpredict",
+        description="Predict knee and ankle joint angles 50-200 ms ahead from recent limb "
+        "motion. Start with `gaitpredict models` (the shipped predictors), `gaitpredict "
+        "predict --model knee-100ms-legs FILE` (predictions for a recording in any supported "
+        "format) and `gaitpredict stream` (live, from a replayed file or LSL). Train your "
+        "own with `train`, reproduce the paper with `reproduce`, adapt to a wearer with "
+        "`adapt`. `gaitpredict COMMAND --help` tells more; docs/cli.md has examples.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (data, train, evaluate, predict, adapt, reproduce, realtime):
         module.add_parser(sub)

@@ -36,9 +36,10 @@ def _add(group, cls, f, dest: str, default_text: str | None = None) -> None:
         kwargs |= {"nargs": "+", "type": typing.get_args(typ)[0]}
     else:
         kwargs["type"] = typ
+    kwargs["metavar"] = "MS" if f.name.endswith("_ms") else f.name.upper()
     choices = f.metadata.get("choices")
     if choices:
-        kwargs["choices"] = list(choices)
+        kwargs["choices"], kwargs["metavar"] = list(choices), None
     group.add_argument(_flag(f.name), **kwargs)
 
 
@@ -63,7 +64,10 @@ def add_run_options(parser) -> None:
     for action in run._group_actions:  # choices that live in registries
         if action.dest == RUN + "model":
             action.choices, action.metavar = list_models(), "NAME"
-            action.help = "one of: " + ", ".join(list_models()) + " (see below)"
+            action.help = (
+                "one of: " + ", ".join(list_models()) + f" (default: {RunConfig.model}; "
+                "see below)"
+            )
         if action.dest == RUN + "split":
             action.choices = list_splits()
             action.help = (
