@@ -263,9 +263,9 @@ def test_a_new_train_field_is_an_option_a_grid_key_and_in_config_json(warmup_fie
          "--out", str(tmp_path / "x")]
     )  # fmt: skip
     assert run_config_from_args(args).train.warmup_epochs == 3
-    grid = Grid.from_dict({"train": {"warmup_epochs": 3}, "blocks": [{"name": "table1",
-                                                                      "models": ["ridge"]}]})  # fmt: skip
-    plain = Grid.from_dict({"blocks": [{"name": "table1", "models": ["ridge"]}]})
+    blocks = [{"name": "table1", "models": ["ridge"]}]
+    grid = Grid.from_dict({"train": {"warmup_epochs": 3}, "blocks": blocks})
+    plain = Grid.from_dict({"blocks": blocks})
     assert grid.expand()[0].train.warmup_epochs == 3
     assert run_id(grid.expand()[0]) != run_id(plain.expand()[0])  # it identifies the run
     out = tmp_path / "run"

@@ -65,8 +65,7 @@ def add_run_options(parser) -> None:
         if action.dest == RUN + "model":
             action.choices, action.metavar = list_models(), "NAME"
             action.help = (
-                "one of: " + ", ".join(list_models()) + f" (default: {RunConfig.model}; "
-                "see below)"
+                "one of: " + ", ".join(list_models()) + f" (default: {RunConfig.model}; see below)"
             )
         if action.dest == RUN + "split":
             action.choices = list_splits()
