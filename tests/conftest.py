@@ -59,3 +59,15 @@ def tiny():
     from gaitpredict.data.datasets import load_dataset
 
     return load_dataset(FIXTURES / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_dir() -> Path:
+    """The folder of the `tiny` dataset (three CMU subjects, always present)."""
+    return FIXTURES / "tiny"
+
+
+@pytest.fixture(scope="session")
+def walk(tiny):
+    """S16's first `tiny` trial: 150 frames (1.25 s) of gap-free CMU walking at 120 Hz."""
+    return tiny.trials_of("S16")[0]

@@ -18,7 +18,7 @@ from gaitpredict.windowing.windows import WindowSpec
 
 
 @pytest.fixture(scope="module")
-def trained_run(cmu_dir, tmp_path_factory):
+def trained_run(tiny_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     code = main(
         [
@@ -34,7 +34,7 @@ def trained_run(cmu_dir, tmp_path_factory):
             "--window-ms",
             "250",
             "--data",
-            str(cmu_dir),
+            str(tiny_dir),
             "--out",
             str(out),
         ]
@@ -56,16 +56,17 @@ def test_train_writes_the_run_folder(trained_run):
         assert (trained_run / name).is_file(), name
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert metrics["test_subject"] == "S08" and metrics["epochs_run"] == 2
-    assert 0 < metrics["rmse_deg"] < 30 and metrics["n_test_windows"] > 1000
+    # S08's two trials of 150 frames, 30-frame windows, 12 frames ahead: 109 windows each
+    assert 0 < metrics["rmse_deg"] < 30 and metrics["n_test_windows"] == 2 * 109
     config = json.loads((trained_run / "config.json").read_text())
     assert config["spec"]["inputs"][0] == "l_hip_flex" and config["horizon_ms"] == 100
 
 
-def test_checkpoint_predicts_identically_in_a_fresh_process(trained_run, walking_1):
-    pred = load_predictor(trained_run / "model.pt").predict(walking_1)
+def test_checkpoint_predicts_identically_in_a_fresh_process(trained_run, walk):
+    pred = load_predictor(trained_run / "model.pt").predict(walk)
     np.save(
         trained_run / "angles.npy",
-        walking_1.select(load_predictor(trained_run / "model.pt").channels).angles_deg,
+        walk.select(load_predictor(trained_run / "model.pt").channels).angles_deg,
     )
     angles, fresh_out = trained_run / "angles.npy", trained_run / "fresh.npy"
     script = (
@@ -79,14 +80,14 @@ def test_checkpoint_predicts_identically_in_a_fresh_process(trained_run, walking
     np.testing.assert_array_equal(pred, fresh)
 
 
-def test_evaluate_matches_training_metrics(trained_run, cmu_dir, capsys):
+def test_evaluate_matches_training_metrics(trained_run, tiny_dir, capsys):
     assert (
         main(
             [
                 "evaluate",
                 str(trained_run / "model.pt"),
                 "--data",
-                str(cmu_dir),
+                str(tiny_dir),
                 "--subject",
                 "S08",
                 "--json",
@@ -101,33 +102,33 @@ def test_evaluate_matches_training_metrics(trained_run, cmu_dir, capsys):
 
 
 def test_predictor_refuses_missing_channels_filtered_input_and_rates_out_of_range(
-    trained_run, walking_1
+    trained_run, walk
 ):
     predictor = load_predictor(trained_run / "model.pt")
     with pytest.raises(ChannelError, match="r_knee_flex"):
-        predictor.predict(walking_1.select(["l_hip_flex"]))
+        predictor.predict(walk.select(["l_hip_flex"]))
     with pytest.raises(LeakageError, match="sees the future"):
-        predictor.predict(walking_1.resample(60))
-    x = walking_1.select(list(predictor.channels)).angles_deg
+        predictor.predict(walk.resample(60))
+    x = walk.select(list(predictor.channels)).angles_deg
     with pytest.raises(RateMismatchError, match="data: 40 Hz.*model at 120 Hz accepts 60-1200"):
         predictor.predict(x[::3], rate_hz=40.0)
 
 
-def test_other_rates_are_converted_causally(trained_run, tmp_path, walking_1, capsys):
+def test_other_rates_are_converted_causally(trained_run, tmp_path, walk, capsys):
     from gaitpredict.data.io.bvh import write_bvh
 
     predictor = load_predictor(trained_run / "model.pt")
-    x = walking_1.select(list(predictor.channels)).angles_deg
+    x = walk.select(list(predictor.channels)).angles_deg
     at_60 = predictor.predict(x[::2], rate_hz=60.0)  # every other frame: a 60 Hz recording
     assert at_60.shape[0] == 2 * (len(x[::2]) - 1) + 1  # the 120 Hz grid over the same span
     changed = x[::2].copy()
-    changed[100:] += 30.0  # frames after 100 / 60 s
+    changed[40:] += 30.0  # frames after 40 / 60 s
     after = predictor.predict(changed, rate_hz=60.0)
     t = np.arange(len(at_60)) / 120.0
-    before = t < 100 / 60.0 - 1e-9
+    before = t < 40 / 60.0 - 1e-9
     np.testing.assert_array_equal(after[before], at_60[before])
     assert not np.allclose(after[~before][-50:], at_60[~before][-50:])
-    slow = Trial(walking_1.angles_deg[::2], walking_1.channels, 60.0, trial_id="slow")
+    slow = Trial(walk.angles_deg[::2], walk.channels, 60.0, trial_id="slow")
     write_bvh(slow, tmp_path / "slow.bvh")
     assert main(["evaluate", str(trained_run / "model.pt"), str(tmp_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n_trials"] == 1

@@ -11,6 +11,8 @@ from gaitpredict.data.io import read_trial
 from gaitpredict.data.io.cmu import JOINT_INDEX
 from gaitpredict.data.preprocess import fill_gaps
 
+from .conftest import FIXTURES
+
 RANGES = {  # plausible walking ranges in degrees (min >= lo, max <= hi)
     "hip_flex": (-35, 60),
     "hip_abd": (-25, 25),
@@ -100,10 +102,10 @@ def test_bad_cmu_files(tmp_path, bad, match):
         read_trial(path)
 
 
-def test_non_numeric_and_truncated_cmu(tmp_path, cmu_dir):
+def test_non_numeric_and_truncated_cmu(tmp_path):
     from gaitpredict.errors import FileFormatError
 
-    lines = (cmu_dir / "test/walking/walking_1.txt").read_text().splitlines()
+    lines = (FIXTURES / "walking_1_head.txt").read_text().splitlines()  # walking_1, verbatim
     fields = lines[5].split(",")
     fields[7] = "abc"
     bad = lines[:5] + [",".join(fields)] + lines[6:10]

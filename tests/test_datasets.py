@@ -43,12 +43,12 @@ def test_environment_variable_is_used(cmu_dir, monkeypatch):
     assert datasets.find_cmu_walking(download=False) == cmu_dir.parent / "cmu_walking"
 
 
-def test_user_folder_with_subject_folders_and_table(walking_1, tmp_path):
+def test_user_folder_with_subject_folders_and_table(walk, tmp_path):
     from gaitpredict.data.io.bvh import write_bvh
 
     for subject in ("A", "B"):
         (tmp_path / "by_folder" / subject).mkdir(parents=True)
-        write_bvh(walking_1, tmp_path / "by_folder" / subject / "w1.bvh")
+        write_bvh(walk, tmp_path / "by_folder" / subject / "w1.bvh")
     ds = datasets.load_dataset(tmp_path / "by_folder")
     assert ds.subjects == {"A": 1, "B": 1} and ds.rate_hz == 120.0
     (tmp_path / "by_folder" / "subjects.csv").write_text("file,subject\nA/w1.bvh,P7\n")

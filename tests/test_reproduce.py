@@ -35,7 +35,7 @@ def markdown_table(md: str, heading: str) -> list[list[str]]:
 NUMBER_CELL = re.compile(r"^\d+\.\d\d / \d+\.\d\d$")
 
 
-def test_tiny_grid_fills_every_cell_of_tables_one_and_two(cmu_dir, tmp_path):
+def test_tiny_grid_fills_every_cell_of_tables_one_and_two(tiny_dir, tmp_path):
     grid_file = tmp_path / "grid.yaml"
     grid_file.write_text(
         "name: tiny\nfolds: [S08]\nseeds: [0]\ntrain: {max_epochs: 1, patience: 1}\n"
@@ -47,7 +47,7 @@ def test_tiny_grid_fills_every_cell_of_tables_one_and_two(cmu_dir, tmp_path):
     )
     out = tmp_path / "out"
     code = main(
-        ["reproduce", "--grid", str(grid_file), "--workers", "1", "--data", str(cmu_dir),
+        ["reproduce", "--grid", str(grid_file), "--workers", "1", "--data", str(tiny_dir),
          "--out", str(out)]
     )  # fmt: skip
     assert code == 0
@@ -97,7 +97,7 @@ def test_tiny_grid_fills_every_cell_of_tables_one_and_two(cmu_dir, tmp_path):
         assert (out / "figures" / png).stat().st_size > 10_000
 
 
-def test_a_failed_or_interrupted_grid_resumes_without_duplicates(cmu_dir, tmp_path, monkeypatch):
+def test_a_failed_or_interrupted_grid_resumes_without_duplicates(tiny_dir, tmp_path, monkeypatch):
     grid = tiny_grid([{"name": "table1", "models": ["hold", "const-velocity", "ridge"]}])
     real = runner.execute_run
     calls, fail_once = [], {"const-velocity"}
@@ -111,11 +111,11 @@ def test_a_failed_or_interrupted_grid_resumes_without_duplicates(cmu_dir, tmp_pa
 
     monkeypatch.setattr(runner, "execute_run", flaky)
     with pytest.raises(RunFailedError, match="1 of 3 runs failed.*const-velocity"):
-        run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+        run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     assert sorted(pd.read_csv(tmp_path / "results.csv").label) == ["hold", "ridge"]
     assert "disk full" in next((tmp_path / "runs").glob("const-velocity*/error.txt")).read_text()
     calls.clear()
-    summary = run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    summary = run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     assert calls == ["const-velocity"] and summary.skipped == 2 and summary.executed == 1
     session = json.loads((tmp_path / "sessions.json").read_text())[-1]
     assert session["workers"] == 1 and session["threads_per_run"] == max(1, os.cpu_count())
@@ -126,7 +126,7 @@ def test_a_failed_or_interrupted_grid_resumes_without_duplicates(cmu_dir, tmp_pa
     assert results.run_id.is_unique
 
 
-def test_ctrl_c_keeps_finished_runs(cmu_dir, tmp_path, monkeypatch):
+def test_ctrl_c_keeps_finished_runs(tiny_dir, tmp_path, monkeypatch):
     grid = tiny_grid([{"name": "table1", "models": ["hold", "const-velocity"]}])
     real = runner.execute_run
 
@@ -137,13 +137,13 @@ def test_ctrl_c_keeps_finished_runs(cmu_dir, tmp_path, monkeypatch):
 
     monkeypatch.setattr(runner, "execute_run", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+        run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     assert list(pd.read_csv(tmp_path / "results.csv").label) == ["hold"]
 
 
-def test_results_on_other_data_are_refused(cmu_dir, tmp_path):
+def test_results_on_other_data_are_refused(tiny_dir, tmp_path):
     grid = tiny_grid([{"name": "table1", "models": ["hold"]}])
-    run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     with pytest.raises(Exception, match="holds results on"):
         run_grid(grid, str(tmp_path), tmp_path, workers=1, progress=False)
 
@@ -152,15 +152,15 @@ def deterministic(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=list(TIMING_COLUMNS)).sort_values("run_id").reset_index(drop=True)
 
 
-def test_local_and_ray_executors_give_identical_rows(cmu_dir, tmp_path):
+def test_local_and_ray_executors_give_identical_rows(tiny_dir, tmp_path):
     ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'gaitpredict[ray]')")
     grid = tiny_grid(
         [{"name": "table1", "models": ["attn-cnn-lstm", "ridge"], "windows_ms": [100]}],
         seeds=[0, 1],
     )
-    local = run_grid(grid, str(cmu_dir), tmp_path / "local", workers=2, progress=False)
+    local = run_grid(grid, str(tiny_dir), tmp_path / "local", workers=2, progress=False)
     try:
-        run_grid(grid, str(cmu_dir), tmp_path / "ray", "ray", workers=2, progress=False)
+        run_grid(grid, str(tiny_dir), tmp_path / "ray", "ray", workers=2, progress=False)
     finally:
         ray.shutdown()
     assert local.executed == 4
@@ -174,7 +174,7 @@ def _none(value):
     return None if pd.isna(value) else value
 
 
-def test_one_reproduce_at_a_time_per_folder(cmu_dir, tmp_path, capsys):
+def test_one_reproduce_at_a_time_per_folder(tiny_dir, tmp_path, capsys):
     import json
     import os
     import platform
@@ -188,34 +188,34 @@ def test_one_reproduce_at_a_time_per_folder(cmu_dir, tmp_path, capsys):
     (tmp_path / ".lock").write_text(json.dumps({"pid": os.getpid(), "host": host,
                                                 "command": "other"}))  # fmt: skip
     with pytest.raises(RunError, match=rf"in use by process {os.getpid()} .*\(other\)"):
-        run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+        run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     assert not (tmp_path / "results.csv").exists()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (tmp_path / ".lock").write_text(json.dumps({"pid": dead.pid, "host": host,
                                                 "command": "killed"}))  # fmt: skip
-    summary = run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    summary = run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     assert summary.executed == 1 and "stale lock" in capsys.readouterr().err
     assert not (tmp_path / ".lock").exists()  # released after the run
 
 
-def test_damaged_rows_rerun_and_bad_settings_are_refused_before_work(cmu_dir, tmp_path):
+def test_damaged_rows_rerun_and_bad_settings_are_refused_before_work(tiny_dir, tmp_path):
     from gaitpredict.errors import ConfigError, RunError
 
     grid = tiny_grid([{"name": "table1", "models": ["hold", "const-velocity"]}])
-    run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     table = pd.read_csv(tmp_path / "results.csv")
     table.loc[0, "rmse_deg"] = None  # a damaged row
     table.to_csv(tmp_path / "results.csv", index=False)
-    summary = run_grid(grid, str(cmu_dir), tmp_path, workers=1, progress=False)
+    summary = run_grid(grid, str(tiny_dir), tmp_path, workers=1, progress=False)
     assert (summary.executed, summary.skipped) == (1, 1)
     after = pd.read_csv(tmp_path / "results.csv")
     assert len(after) == 2 and after.rmse_deg.notna().all()
     with pytest.raises(ConfigError, match="--workers -1: at least 1"):
-        run_grid(grid, str(cmu_dir), tmp_path / "w", workers=-1, progress=False)
+        run_grid(grid, str(tiny_dir), tmp_path / "w", workers=-1, progress=False)
     (tmp_path / "file").write_text("x")
     with pytest.raises(RunError, match="file/out: cannot write the results folder"):
-        run_grid(grid, str(cmu_dir), tmp_path / "file" / "out", workers=1, progress=False)
+        run_grid(grid, str(tiny_dir), tmp_path / "file" / "out", workers=1, progress=False)
     assert main(["reproduce", "--grid", "quick", "--workers", "0", "--out", str(tmp_path)]) == 2
-    assert main(["train", "--model", "hold", "--test-subject", "S08", "--data", str(cmu_dir),
+    assert main(["train", "--model", "hold", "--test-subject", "S08", "--data", str(tiny_dir),
                  "--out", str(tmp_path / "file" / "run")]) == 2  # fmt: skip

@@ -60,43 +60,52 @@ def test_zero_phase_input_is_refused():
         Windows([lowpass_zero_phase_offline(_ramp(50, 0.0))], spec)
 
 
-def test_loso_keeps_every_test_frame_out_of_training(cmu):
-    for subject in ("S35", "S39", "S16", "S08"):
-        cfg = RunConfig(test_subject=subject, train=TrainConfig(mirror=True))
-        spec, split, train_w, val_w, test_w = build_windows(cmu, cfg)
-        test_sources = {t.source for t in split.test}
-        for w in (train_w, val_w):
-            assert all(t.subject != subject for t in w.trials)
-            assert not test_sources & {t.source for t in w.trials}
-        if subject == "S35":
-            assert len(split.dropped) == 6
-            assert not any(cmu.may_be(t, "S35") for t in train_w.trials + val_w.trials)
+def _loso_keeps_test_frames_out(dataset, subject):
+    cfg = RunConfig(test_subject=subject, train=TrainConfig(mirror=True))
+    spec, split, train_w, val_w, test_w = build_windows(dataset, cfg)
+    test_sources = {t.source for t in split.test}
+    for w in (train_w, val_w):
+        assert all(t.subject != subject for t in w.trials)
+        assert not test_sources & {t.source for t in w.trials}
+    return split, train_w, val_w
 
 
-def test_within_subject_is_chronological(cmu):
-    split = within_subject(cmu)
-    for subject in ("S35", "S39", "S16", "S08"):
+@pytest.mark.parametrize("subject", ["S39", "S16", "S08"])
+def test_loso_keeps_every_test_frame_out_of_training(tiny, subject):
+    split, train_w, val_w = _loso_keeps_test_frames_out(tiny, subject)
+    assert {t.subject for t in split.test} == {subject} and len(split.test) == 2
+
+
+def test_loso_drops_the_walkers_that_may_be_the_test_subject(cmu):
+    split, train_w, val_w = _loso_keeps_test_frames_out(cmu, "S35")
+    assert len(split.dropped) == 6
+    assert not any(cmu.may_be(t, "S35") for t in train_w.trials + val_w.trials)
+
+
+def test_within_subject_is_chronological(tiny):
+    split = within_subject(tiny)
+    for subject in ("S39", "S16", "S08"):
         train = [t for t in split.train if t.subject == subject]
         test = [t for t in split.test if t.subject == subject]
         assert train and test
-        order = [t.trial_id for t in cmu.trials_of(subject)]
+        order = [t.trial_id for t in tiny.trials_of(subject)]
         last_train = max(order.index(t.trial_id) for t in train)
         first_test = min(order.index(t.trial_id) for t in test)
         assert last_train <= first_test
 
 
-def test_validation_is_whole_training_trials(cmu):
-    split = leave_one_subject_out(cmu, "S16")
+def test_validation_is_whole_training_trials(tiny):
+    split = leave_one_subject_out(tiny, "S16")
     fit, val = carve_validation(split.train, 0.15, seed=1)
     assert {t.trial_id for t in fit}.isdisjoint({t.trial_id for t in val})
     assert len(fit) + len(val) == len(split.train)
 
 
-def test_normalisation_uses_training_data_only(cmu):
+def test_normalisation_uses_training_data_only(tiny):
     from gaitpredict.models import create_model
     from gaitpredict.training.trainer import fit_normalisation
 
-    spec, split, train_w, _, test_w = build_windows(cmu, RunConfig(test_subject="S16"))
+    spec, split, train_w, _, test_w = build_windows(tiny, RunConfig(test_subject="S16"))
     model = create_model("cnn", spec, input_mode="absolute", target_mode="absolute")
     fit_normalisation(model, train_w, sample=10**9, seed=0)
     x, y = train_w.all()
