@@ -62,14 +62,13 @@ def test_train_writes_the_run_folder(trained_run):
     assert config["spec"]["inputs"][0] == "l_hip_flex" and config["horizon_ms"] == 100
 
 
-def test_checkpoint_predicts_identically_in_a_fresh_process(trained_run, walk):
-    pred = load_predictor(trained_run / "model.pt").predict(walk)
-    np.save(
-        trained_run / "angles.npy",
-        walk.select(load_predictor(trained_run / "model.pt").channels).angles_deg,
-    )
+def test_checkpoint_predicts_the_same_in_a_fresh_process(trained_run, walk):
+    predictor = load_predictor(trained_run / "model.pt")
     angles, fresh_out = trained_run / "angles.npy", trained_run / "fresh.npy"
-    script = (
+    np.save(angles, walk.select(predictor.channels).angles_deg)
+    pred = predictor.predict(np.load(angles))
+    script = (  # with this process's thread count: sums then add up in the same order
+        f"import torch; torch.set_num_threads({torch.get_num_threads()}); "
         "import numpy as np; from gaitpredict import load_predictor; "
         f"p = load_predictor(r'{trained_run / 'model.pt'}'); "
         f"np.save(r'{fresh_out}', p.predict(np.load(r'{angles}')))"
@@ -77,7 +76,9 @@ def test_checkpoint_predicts_identically_in_a_fresh_process(trained_run, walk):
     subprocess.run([sys.executable, "-c", script], check=True)
     fresh = np.load(trained_run / "fresh.npy")
     assert np.isnan(pred[:29]).all() and np.isfinite(pred[29:]).all()
-    np.testing.assert_array_equal(pred, fresh)
+    # equal to float64 rounding: the math library may round a product's last bit differently
+    # with the arrays at another memory alignment (seen here: 3 of 150 values, 7e-15 deg)
+    np.testing.assert_allclose(pred, fresh, rtol=0, atol=1e-12)
 
 
 def test_evaluate_matches_training_metrics(trained_run, tiny_dir, capsys):

@@ -314,3 +314,29 @@ def test_a_new_split_is_one_entry(tmp_path, capsys):
     finally:
         unregister_split("first-subject")
     assert "first-subject" not in list_splits()
+
+
+def test_a_new_format_is_one_entry(monkeypatch, tmp_path):
+    """A `Format` added to FORMATS (with the extension table derived from it, as at import)
+    is detected, read by its reader with the package's checks, and found in folders."""
+    from gaitpredict.data import io
+    from gaitpredict.data.datasets import load_dataset
+    from gaitpredict.errors import GaitDataError
+
+    new = io.Format("angles", (".ang",), "table:read_csv_angles", None, "CSV angles, .ang")
+    monkeypatch.setitem(io.FORMATS, "angles", new)
+    monkeypatch.setattr(io, "EXTENSIONS", {e: f.name for f in io.FORMATS.values()
+                                           for e in f.extensions})  # fmt: skip
+    text = (FIXTURES / "formats" / "walking.csv").read_text()
+    (tmp_path / "S1").mkdir()
+    (tmp_path / "S1" / "w.ang").write_text(text)
+    assert io.detect_format(tmp_path / "S1" / "w.ang") == "angles"
+    trial = io.read_trial(tmp_path / "S1" / "w.ang")
+    assert trial.n_frames == 30 and "r_knee_flex" in trial.channels
+    assert load_dataset(tmp_path).subjects == {"S1": 1}
+    lines = text.splitlines()
+    time_s, *angles = lines[5].split(",")  # frame 4: its angles impossible, its time kept
+    lines[5] = ",".join([time_s] + ["4044"] * len(angles))
+    (tmp_path / "bad.ang").write_text("\n".join(lines) + "\n")
+    with pytest.raises(GaitDataError, match="bad.ang, frame 4"):  # the package's checks hold
+        io.read_trial(tmp_path / "bad.ang")

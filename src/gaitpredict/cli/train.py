@@ -14,9 +14,14 @@ SHOWN = ("model", "test_subject", "test_lab", "rate_hz", "n_left_out", "rmse_deg
          "leaky")  # fmt: skip
 
 
-def add_parser(sub) -> None:
+def _models_list() -> str:
     from ..models import list_models, model_info
 
+    rows = (f"  {n:<16} {model_info(n).kind:<9} {model_info(n).description}" for n in list_models())
+    return "models:\n" + "\n".join(rows)
+
+
+def add_parser(sub) -> None:
     p = sub.add_parser(
         "train",
         help="train one model (or fit a baseline) and evaluate it",
@@ -24,11 +29,7 @@ def add_parser(sub) -> None:
         "model.pt, metrics.json, predictions). Every option below is a field of the run "
         "config (Python: RunConfig.from_dict), with the same name and default.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="models:\n"
-        + "\n".join(
-            f"  {name:<16} {model_info(name).kind:<9} {model_info(name).description}"
-            for name in list_models()
-        ),
+        epilog=_models_list(),
     )
     add_data_option(p)
     add_loading_options(p)

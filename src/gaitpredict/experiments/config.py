@@ -136,8 +136,11 @@ def run_record(cfg: RunConfig) -> dict:
 
 
 def config_file(cfg: RunConfig, **derived) -> dict:
-    """config.json: the resolved run config whole, its version, and what the run derived."""
-    return {"config_version": CONFIG_VERSION, **cfg.resolved().to_dict(), **derived}
+    """config.json: the resolved run config whole, its version, its id and label (as in
+    `run_record`), and what the run derived."""
+    record = run_record(cfg)
+    return {"config_version": CONFIG_VERSION, "run_id": record["run_id"], "label": record["label"],
+            **cfg.resolved().to_dict(), **derived}  # fmt: skip
 
 
 def refuse_unknown_model_options(model: str, options: dict, source: str) -> None:

@@ -216,7 +216,6 @@ class SplitInfo:
     description: str  # a sentence part: "leave-one-subject-out"
     make: Callable | None = None
     needs: str | None = None  # the run config field that names its test set
-    option: str | None = None  # the command-line option that fills `needs`
     leaky: bool = False  # test windows' neighbours train: not a result for a new person
     needs_corpus: bool = False  # in a grid: needs `datasets:` (several labs)
     per_lab: bool = False  # in a grid with `datasets:`, one run per lab
@@ -226,7 +225,17 @@ class SplitInfo:
     in_grids: bool = True  # may be named by a grid block
     by_windows: bool = False
     several: bool = False  # one model per fold of subjects (`experiments.folds`)
-    cost: str = "one"  # "several" models, "long" (trains to the epoch cap) or "one"
+    cost: str = "one"  # "several" models (`several` implies it), "long" (trains to the epoch
+    # cap) or "one"
+
+    def __post_init__(self):
+        if self.several:
+            object.__setattr__(self, "cost", "several")
+
+    @property
+    def option(self) -> str | None:
+        """The command-line option that gives `needs` (`test_lab` -> `--test-lab`)."""
+        return "--" + self.needs.replace("_", "-") if self.needs else None
 
     def split(self, dataset: Dataset, run) -> Split:
         if self.needs and not getattr(run, self.needs):
@@ -294,7 +303,6 @@ register_split(
     label="leave one subject out",
     description="leave-one-subject-out",
     needs="test_subject",
-    option="--test-subject",
     fold_field="test_subject",
     per_lab=True,
     per_lab_as="subject-folds",  # in a corpus: subject folds inside each lab
@@ -306,7 +314,6 @@ register_split(
     needs_corpus=True,
     folds_k=True,
     several=True,
-    cost="several",
 )
 register_split(
     "lolo",
@@ -314,7 +321,6 @@ register_split(
     label="leave the lab out",
     description="leave-one-lab-out",
     needs="test_lab",
-    option="--test-lab",
     needs_corpus=True,
     fold_field="test_lab",
     cost="several",
@@ -342,7 +348,6 @@ register_split(
     label="these subjects left out",
     description="these subjects left out",
     needs="test_subjects",
-    option="--test-subjects",
     in_grids=False,
 )
 register_split(
@@ -351,7 +356,6 @@ register_split(
     label="these recordings test",
     description="by file (a subject may be on both sides: not a cross-subject result)",
     needs="test_files",
-    option="--test-files",
     in_grids=False,
 )
 register_split(
