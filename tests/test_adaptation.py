@@ -403,3 +403,18 @@ def test_a_hostile_adaptation_file_is_refused_naming_file_and_field(saved_wearer
         sp.load_adaptation(bad)
     # a refused file changes nothing: the learned state is the saved one
     assert sp.adapter.updates == state["updates"]
+
+
+def test_stream_adaptation_settings_are_options_read_from_adaptconfig(tmp_path, capsys):
+    from gaitpredict.cli import main
+
+    walk = str(FIXTURES / "tiny" / "S16" / "train_walking_extra_walking_28.csv")
+    args = ["stream", "knee-100ms-legs", "--replay", walk, "--backend", "torch", "--json",
+            "--out", str(tmp_path)]  # fmt: skip
+    saved = tmp_path / "a.json"
+    assert main([*args, "--adapt", "--forgetting", "0.99", "--save-adaptation", str(saved)]) == 0
+    assert json.loads(saved.read_text())["config"]["forgetting"] == 0.99
+    assert main([*args, "--adapt", "--gate-deg", "30"]) == 2  # the safety limit holds
+    assert "gate_deg must be <= 25, got 30.0" in capsys.readouterr().err
+    assert main([*args, "--forgetting", "0.99"]) == 2
+    assert "--forgetting is a setting of --adapt" in capsys.readouterr().err

@@ -39,6 +39,7 @@ from scipy.linalg.blas import daxpy, dger, dsymv, dsyr
 
 from ..atomic import write_json
 from ..errors import CheckpointError, ConfigError
+from ..options import setting
 
 FORMAT = "gaitpredict-adaptation/1"
 SAFETY_LIMITS = {"gate_deg": 25.0, "max_correction_deg": 10.0}  # the documented defaults
@@ -46,12 +47,16 @@ SAFETY_LIMITS = {"gate_deg": 25.0, "max_correction_deg": 10.0}  # the documented
 
 @dataclass(frozen=True)
 class AdaptConfig:
-    forgetting: float = 0.998  # per model frame; memory ~ 1 / (1 - forgetting) frames
-    prior_var: float = 5.0  # deg^2 per unit feature: the ridge prior on Theta
-    gate_deg: float = 25.0  # larger residuals are faults, not style: no update
-    max_correction_deg: float = 10.0
-    guard_s: float = 2.0  # window of the never-worse guard
-    min_checked_s: float = 2.0  # walking checked against the truth before correcting at all
+    """Online adaptation's settings (`gaitpredict stream --adapt` options, read from here)."""
+
+    forgetting: float = setting(
+        0.998, "per model frame; the memory is about 1 / (1 - forgetting) frames"
+    )
+    prior_var: float = setting(5.0, "deg^2 per unit feature: the ridge prior on the correction")
+    gate_deg: float = setting(25.0, "larger residuals are faults, not style: no update (<= 25)")
+    max_correction_deg: float = setting(10.0, "the correction's bound, deg (<= 10)")
+    guard_s: float = setting(2.0, "window of the never-worse guard, s")
+    min_checked_s: float = setting(2.0, "walking checked against the truth before correcting, s")
 
     def __post_init__(self):
         if not 0.9 <= self.forgetting <= 1.0:

@@ -49,6 +49,19 @@ def _shown(default) -> str:
     return str(default)
 
 
+def add_settings(parser, cls, title: str, prefix: str) -> None:
+    """Every command-line field of dataclass `cls` as an option, in a group of its own."""
+    group = parser.add_argument_group(title)
+    for f in fields(cls):
+        if f.metadata.get("cli", True):
+            _add(group, cls, f, prefix + f.name)
+
+
+def settings_given(args, prefix: str) -> dict:
+    """The fields of one `add_settings` group that were given on the command line."""
+    return {k[len(prefix) :]: v for k, v in vars(args).items() if k.startswith(prefix)}
+
+
 def add_run_options(parser) -> None:
     """Every run config field as an option, in three groups: the run, training, the model."""
     from ..experiments.config import RunConfig
@@ -74,10 +87,7 @@ def add_run_options(parser) -> None:
                 + " (default: the split whose test set is given: --test-subject, "
                 "--test-lab, --test-files)"
             )
-    train = parser.add_argument_group("training")
-    for f in fields(TrainConfig):
-        if f.metadata.get("cli", True):
-            _add(train, TrainConfig, f, TRAIN + f.name)
+    add_settings(parser, TrainConfig, "training", TRAIN)
     options: dict = {}  # option name -> (config class, field, models that take it)
     for name in list_models():
         cls = model_info(name).config
@@ -95,10 +105,8 @@ def run_config_from_args(args):
     from ..experiments.config import RunConfig, refuse_unknown_model_options
     from ..windowing.splits import list_splits, split_info
 
-    given = vars(args)
-    run = {k[len(RUN) :]: v for k, v in given.items() if k.startswith(RUN)}
-    train = {k[len(TRAIN) :]: v for k, v in given.items() if k.startswith(TRAIN)}
-    model_options = {k[len(MODEL) :]: v for k, v in given.items() if k.startswith(MODEL)}
+    run, train = settings_given(args, RUN), settings_given(args, TRAIN)
+    model_options = settings_given(args, MODEL)
     model = run.get("model", RunConfig().model)
     refuse_unknown_model_options(
         model, model_options, "options " + " ".join(_flag(k) for k in model_options)

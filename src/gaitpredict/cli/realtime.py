@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .options import add_settings, settings_given
+
+ADAPT = "adapt."
+
 
 def add_parser(sub) -> None:
+    from ..adaptation.online import AdaptConfig
+
     e = sub.add_parser("export", help="export a network checkpoint to ONNX (parity-checked)")
     e.add_argument("checkpoint", type=Path)
     e.add_argument("--onnx", type=Path, required=True, help="the .onnx file to write")
@@ -50,6 +56,7 @@ def add_parser(sub) -> None:
     s.add_argument("--idle-timeout-s", type=float, default=5.0, help="LSL: stop when quiet")
     s.add_argument("--out", type=Path, default=Path("runs/stream"), help="replay outputs")
     s.add_argument("--json", action="store_true", help="print only the JSON summary")
+    add_settings(s, AdaptConfig, "online adaptation settings (with --adapt)", ADAPT)
     s.set_defaults(func=run_stream)
 
     p = sub.add_parser("publish", help="send a recording as an LSL stream (for testing)")
@@ -127,6 +134,7 @@ def run_bench(args) -> int:
 def run_stream(args) -> int:
     import torch
 
+    from ..adaptation.online import AdaptConfig
     from ..errors import ConfigError
     from ..pretrained import resolve_model
     from ..realtime import StreamingPredictor
@@ -137,6 +145,11 @@ def run_stream(args) -> int:
     adapt = args.adapt or args.load_adaptation is not None
     if args.save_adaptation is not None and not adapt:
         raise ConfigError("--save-adaptation needs --adapt: there is nothing learned to save")
+    settings = settings_given(args, ADAPT)
+    if settings and not adapt:
+        raise ConfigError(f"--{next(iter(settings)).replace('_', '-')} is a setting of --adapt")
+    if settings:
+        adapt = AdaptConfig(**settings)
     sp = StreamingPredictor.from_checkpoint(
         resolve_model(args.checkpoint), backend=args.backend, onnx_path=args.onnx,
         max_gap_ms=args.max_gap_ms, adapt=adapt,
@@ -157,7 +170,7 @@ def run_stream(args) -> int:
     trials = [read_trial(path) for path in args.replay]
     table = replay_many(sp, trials, realtime=args.realtime)
     result = {"backend": sp.backend.name, "recordings": [str(p) for p in args.replay],
-              "adapt": adapt, "predictions": len(table),
+              "adapt": bool(adapt), "predictions": len(table),
               "bridged": int(table.bridged.sum()) if len(table) else 0,
               "resets": sp.resets}  # fmt: skip
     if not len(table):
