@@ -148,3 +148,25 @@ def test_grids_start_the_longest_runs_first():
     assert models.index("cnn") > max(i for i, m in enumerate(models) if m == "lstm")
     assert models[6:9] == ["memorise"] * 3
     assert set(models[9:]) == {"ridge", "hold", "const-velocity"}
+
+
+# sha1 of the sorted run ids of each profile, and the recipes' run ids, as computed by
+# 0.5.0 (24ed94d, before run ids were derived from the fields' declarations): the results
+# folders it wrote resume under this version
+PROFILE_IDS_050 = {"quick": "1b982b7af8b5", "standard": "e077e3bc26e1",
+                   "paper": "c6e04d5afb74", "cross-lab": "2c630d0e79b6"}  # fmt: skip
+RECIPE_IDS_050 = {"knee-100ms-arms-legs": "3038d8c45531", "knee-100ms-legs": "f5cf680f2e67"}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILE_IDS_050))
+def test_every_run_id_of_0_5_0_stands(profile):
+    import hashlib
+
+    ids = ",".join(sorted(run_id(c) for c in Grid.load(profile).expand()))
+    assert hashlib.sha1(ids.encode()).hexdigest()[:12] == PROFILE_IDS_050[profile]
+
+
+def test_the_recipes_are_the_runs_0_5_0_trained():
+    from gaitpredict.experiments import load_recipe
+
+    assert {n: run_id(load_recipe(n)) for n in RECIPE_IDS_050} == RECIPE_IDS_050
