@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .predict import add_coverage_option
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -16,6 +18,7 @@ def add_parser(sub) -> None:
     p.add_argument("--data", default=None, help="a dataset folder, with --subject")
     p.add_argument("--subject", default=None, help="evaluate this subject's trials of --data")
     p.add_argument("--json", action="store_true")
+    add_coverage_option(p)
     p.set_defaults(func=run)
 
 
@@ -31,7 +34,7 @@ def run(args) -> int:
     else:
         raise ConfigError("give recordings (FILE_OR_DIR ...) or --data DIR --subject S")
     predictor = load_predictor(args.checkpoint)
-    result = evaluate_trials(predictor, trials)
+    result = evaluate_trials(predictor, trials, args.coverage)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

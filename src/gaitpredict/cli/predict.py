@@ -7,6 +7,14 @@ import json
 from pathlib import Path
 
 
+def add_coverage_option(parser) -> None:
+    parser.add_argument(
+        "--coverage", type=float, default=None,
+        help="prediction intervals at this coverage (0.9: 90 %%); default 0.9 for a model "
+        "with a calibration of its errors, none for one without (asking is then refused)",
+    )  # fmt: skip
+
+
 def add_parser(sub) -> None:
     m = sub.add_parser("models", help="list the pretrained models shipped in the package")
     m.add_argument("--json", action="store_true", help="a JSON list of model cards")
@@ -26,6 +34,7 @@ def add_parser(sub) -> None:
     )  # fmt: skip
     p.add_argument("--out", type=Path, default=None, help="folder for CSVs and plots")
     p.add_argument("--json", action="store_true", help="print rmse_deg, mae_deg, per_file")
+    add_coverage_option(p)
     p.set_defaults(func=run_predict)
 
 
@@ -64,13 +73,15 @@ def run_predict(args) -> int:
     per_file, scores = [], []
     for trial in trials:
         try:
-            table = predictor.predict_trial(trial)
+            table = predictor.predict_trial(trial, args.coverage)
         except ChannelError as exc:
             raise ChannelError(f"{exc}{_alternatives(trial)}") from None
         scored = table_scores(table, target)
         scores.append(scored)
         row = {"file": str(trial.source or trial.trial_id), "frames": len(table)}
         row |= {k: v for k, v in scored.items() if not k.startswith("_")}
+        if "coverage" in row:
+            row["nominal_coverage"] = args.coverage or 0.9
         if args.out:
             row["csv"], row["png"] = _write(table, trial, target, predictor, args.out)
         per_file.append(row)

@@ -14,6 +14,7 @@ from ..data.trial import Trial
 from ..errors import ChannelError, GaitDataError
 from ..training.checkpoint import load_checkpoint
 from ..windowing.gaps import bridge
+from .intervals import DEFAULT_COVERAGE, calibration_of, check_coverage
 
 
 class Predictor:
@@ -30,6 +31,21 @@ class Predictor:
     @property
     def channels(self) -> tuple[str, ...]:
         return self.spec.inputs
+
+    @property
+    def calibrated(self) -> bool:
+        return "calibration" in (self.payload.get("extra") or {})
+
+    def half_width(self, coverage: float | None, bridged: bool = False) -> np.ndarray | None:
+        """The split-conformal half-width (deg) per output at `coverage` (None: at 90 % if
+        the model is calibrated, else no interval); a bridged window's at (1 + c) / 2."""
+        if coverage is None:
+            if not self.calibrated:
+                return None
+            coverage = DEFAULT_COVERAGE
+        c = check_coverage(coverage)
+        calibration = calibration_of(self.payload, "this model")
+        return calibration.half_width((1 + c) / 2 if bridged else c)
 
     @torch.no_grad()
     def predict_windows(self, x_deg: np.ndarray) -> np.ndarray:
@@ -71,17 +87,25 @@ class Predictor:
         flags[ends] = bridged
         return out, flags
 
-    def predict_trial(self, trial: Trial) -> pd.DataFrame:
+    def predict_trial(self, trial: Trial, coverage: float | None = None) -> pd.DataFrame:
         """One row per model frame: `time_s`, `target_time_s`, `bridged`, `<target>_pred_deg`
         (the last horizon step) and, when the recording holds the target, `<target>_true_deg` (the
-        recording interpolated at the target time; NaN past its end)."""
+        recording interpolated at the target time; NaN past its end). With an interval
+        (`half_width`): `<target>_lo_deg` and `<target>_hi_deg`."""
         pred, bridged = self.predict_bridged(trial)
         k = self.spec.n_outputs - len(self.spec.target)
         time_s = np.arange(len(pred)) / self.spec.rate_hz
         horizon_s = self.spec.horizon_frames / self.spec.rate_hz
         table = {"time_s": time_s, "target_time_s": time_s + horizon_s, "bridged": bridged}
+        hw = self.half_width(coverage)
+        if hw is not None:
+            hw = np.where(bridged[:, None], self.half_width(coverage or DEFAULT_COVERAGE, True),
+                          hw)  # fmt: skip
         for j, ch in enumerate(self.spec.target):
             table[f"{ch}_pred_deg"] = pred[:, k + j]
+            if hw is not None:
+                table[f"{ch}_lo_deg"] = pred[:, k + j] - hw[:, k + j]
+                table[f"{ch}_hi_deg"] = pred[:, k + j] + hw[:, k + j]
             if ch in trial.channels:
                 truth = np.interp(time_s + horizon_s, trial.time_s, trial[ch], right=np.nan)
                 table[f"{ch}_true_deg"] = truth

@@ -12,6 +12,7 @@ from ..data.datasets import load_dataset
 from ..data.io import read_trial, recordings_in
 from ..errors import ConfigError, GaitDataError
 from ..windowing.windows import Windows
+from .intervals import DEFAULT_COVERAGE, interval_scores
 from .metrics import error_table, mae, rmse
 
 
@@ -44,7 +45,7 @@ def subject_trials(data: str, subject: str | None) -> list:
     return trials
 
 
-def evaluate_trials(predictor, trials) -> dict:
+def evaluate_trials(predictor, trials, coverage: float | None = None) -> dict:
     """RMSE/MAE (overall, per target, per subject) of a `Predictor` over recordings.
 
     Recordings at another rate are converted to the model's causally (`data.rates`); gaps
@@ -60,7 +61,19 @@ def evaluate_trials(predictor, trials) -> dict:
         "n_windows": len(windows),
         "n_bridged": int(windows.bridged.sum()),
         "n_trials": len(ready),
+        **_interval_scores(predictor, pred, truth, windows.bridged, coverage),
     }
+
+
+def _interval_scores(predictor, pred, truth, bridged, coverage) -> dict:
+    """Coverage and mean width of the model's offline intervals (none if uncalibrated and
+    no coverage was asked for)."""
+    hw = predictor.half_width(coverage)
+    if hw is None:
+        return {}
+    c = coverage or DEFAULT_COVERAGE
+    hw = np.where(np.asarray(bridged)[:, None], predictor.half_width(c, True), hw)
+    return {"interval": {"nominal": c, **interval_scores(pred, truth, hw)}}
 
 
 def usable_recordings(spec, data: str | None) -> list:
@@ -92,7 +105,8 @@ def real_windows(spec, data: str | None, limit: int = 4096) -> np.ndarray:
 
 def table_scores(table, target: str) -> dict:
     """RMSE, MAE and count of a `Predictor.predict_trial` table where it holds the truth
-    (its `<target>_true_deg` column), else {}; with the arrays scored, for pooling."""
+    (its `<target>_true_deg` column), with the coverage and mean width of its interval
+    columns where it has them, else {}; with the arrays scored, for pooling."""
     truth_col, pred_col = f"{target}_true_deg", f"{target}_pred_deg"
     if truth_col not in table:
         return {}
@@ -100,7 +114,13 @@ def table_scores(table, target: str) -> dict:
     if not ok.any():
         return {}
     p, t = table.loc[ok, pred_col].to_numpy(), table.loc[ok, truth_col].to_numpy()
-    return {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum()), "_pairs": (p, t)}
+    out = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum()), "_pairs": (p, t)}
+    if f"{target}_lo_deg" in table:
+        lo, hi = table.loc[ok, f"{target}_lo_deg"], table.loc[ok, f"{target}_hi_deg"]
+        out["coverage"] = float(((t >= lo) & (t <= hi)).mean())
+        out["mean_width_deg"] = float((hi - lo).mean())
+        out["_inside"] = ((t >= lo) & (t <= hi)).to_numpy(), (hi - lo).to_numpy()
+    return out
 
 
 def pooled_scores(scores: list[dict]) -> dict:
@@ -109,4 +129,9 @@ def pooled_scores(scores: list[dict]) -> dict:
     if not pairs:
         return {}
     p, t = np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs])
-    return {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t)}
+    out = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t)}
+    inside = [s["_inside"] for s in scores if s and "_inside" in s]
+    if inside:
+        out["coverage"] = float(np.concatenate([i for i, _ in inside]).mean())
+        out["mean_width_deg"] = float(np.concatenate([w for _, w in inside]).mean())
+    return out

@@ -16,6 +16,7 @@ import torch
 
 from ..atomic import write_json
 from ..data.datasets import Dataset
+from ..evaluation.intervals import DEFAULT_COVERAGE, Calibration, interval_scores, needed
 from ..evaluation.metrics import error_table
 from ..evaluation.recordings import predict_all
 from ..models import create_model, model_info
@@ -105,10 +106,15 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
         model.fit(*train_w.all(), *val_w.all())
     train_seconds = time.perf_counter() - start
     val_pred, val_truth = predict_all(model, val_w)
+    # split-conformal calibration from the validation windows (training subjects only)
+    calibration = Calibration.from_predictions(val_pred, val_truth, cfg.train.seed)
     if test_w is not None:
         pred, truth = predict_all(model, test_w)
         subjects = [test_w.trials[k].subject for k in test_w.owner]
         tested = error_table(pred, truth, spec, subjects)
+        if calibration.n >= needed(DEFAULT_COVERAGE):
+            scores = interval_scores(pred, truth, calibration.half_width(DEFAULT_COVERAGE))
+            tested |= {f"interval_{k}": v for k, v in scores.items()}
     else:
         tested = {"rmse_deg": None, "mae_deg": None, "per_subject": {}}
     metrics = {
@@ -131,7 +137,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
         "train_seconds": round(train_seconds, 3),
         "precision": resolve_precision(cfg.train.precision) if history else None,
     }
-    save(model, {"metrics": metrics})
+    save(model, {"metrics": metrics, "calibration": calibration.to_dict()})
     if test_w is not None:
         _write_predictions(out, test_w, pred, truth, spec, cfg.model)
         _write_attention(out, model, cfg.attention, test_w, spec)

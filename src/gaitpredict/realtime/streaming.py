@@ -35,11 +35,18 @@ from ..errors import (
     RateMismatchError,
     StreamError,
 )
+from ..evaluation.intervals import (
+    DEFAULT_COVERAGE,
+    NO_CALIBRATION,
+    Calibration,
+    check_coverage,
+)
 from ..models import model_info
 from ..models.features import n_features
 from ..windowing.gaps import BREAK, HELD, WAIT, GapBridge
 from . import export
 from .backends import OnnxBackend, TorchBackend
+from .intervals import StreamIntervals
 
 log = logging.getLogger(__name__)
 RATE_CHECK_INTERVALS = 20
@@ -52,6 +59,8 @@ class Prediction:
     target_time_s: float  # the time the (last) prediction is for: time_s + horizon
     bridged: bool  # the window holds frames held across a gap or non-finite values
     unadapted_deg: np.ndarray | None = None  # with adapt: the population model's prediction
+    lo_deg: np.ndarray | None = None  # with intervals: the bounds at the stated coverage
+    hi_deg: np.ndarray | None = None
 
 
 class StreamingPredictor:
@@ -59,7 +68,9 @@ class StreamingPredictor:
 
     def __init__(self, model, spec, model_name: str, backend: str = "auto", onnx_source=None,
                  max_gap_ms: float = 50.0, stream_rate_hz: float | None = None,
-                 rate_tolerance: float = 0.05, adapt: bool | AdaptConfig = False):  # fmt: skip
+                 rate_tolerance: float = 0.05, adapt: bool | AdaptConfig = False,
+                 calibration: Calibration | None = None,
+                 coverage: float | None = None):  # fmt: skip
         self.spec, self.model_name = spec, model_name
         self.channels = tuple(spec.inputs)
         self.rate_hz = float(spec.rate_hz)
@@ -82,6 +93,7 @@ class StreamingPredictor:
         self._bridge = GapBridge(c, self.rate_hz, self.max_gap_ms, dtype)
         self._index = {ch: k for k, ch in enumerate(self.channels)}
         self.adapter = self._adapter(model, adapt)
+        self.intervals = self._intervals_for(calibration, coverage)
         self._features = np.zeros(self.adapter.d - 1, dtype=dtype) if self.adapter else None
         self._adapted = np.zeros(spec.n_outputs, dtype=np.float64)
         self._known_keys: frozenset | None = None
@@ -99,6 +111,9 @@ class StreamingPredictor:
         from ..training.checkpoint import load_checkpoint
 
         model, spec, payload = load_checkpoint(path)
+        stored = (payload.get("extra") or {}).get("calibration")
+        if stored is not None:
+            kwargs.setdefault("calibration", Calibration.from_dict(stored, str(path)))
         return cls(model, spec, payload["model_name"], backend, onnx_path, **kwargs)
 
     @classmethod
@@ -153,6 +168,17 @@ class StreamingPredictor:
             model_id=_model_id(model, self.spec),
         )
 
+    def _intervals_for(self, calibration, coverage) -> StreamIntervals | None:
+        """Intervals at `coverage` (None: 90 % when the model is calibrated, else none),
+        adapted online when the target is among the inputs (its truth then arrives)."""
+        if coverage is None and calibration is None:
+            return None
+        c = check_coverage(DEFAULT_COVERAGE if coverage is None else coverage)
+        if calibration is None:
+            raise ConfigError(NO_CALIBRATION.format(what=f"model {self.model_name}"))
+        online = set(self.spec.target) <= set(self.channels)
+        return StreamIntervals(calibration, c, self.spec, online)
+
     # -- the wearer ----------------------------------------------------------------------
     def _need_adapter(self) -> OnlineAdapter:
         if self.adapter is None:
@@ -170,6 +196,8 @@ class StreamingPredictor:
     def forget_adaptation(self) -> None:
         """Back to the population model (a new wearer)."""
         self._need_adapter().forget()
+        if self.intervals is not None:
+            self.intervals.forget()
 
     # -- state ---------------------------------------------------------------------------
     def reset(self, reason: str = "reset by the caller") -> None:
@@ -189,6 +217,8 @@ class StreamingPredictor:
         self._bridge.restart()
         if self.adapter is not None:
             self.adapter.interrupt()
+        if self.intervals is not None:
+            self.intervals.interrupt()
         self.status = f"warming up ({reason})"
         if reason != "start":
             self.resets += 1
@@ -236,9 +266,15 @@ class StreamingPredictor:
         bridged = self._since_held < self._w
         self.status = "bridged" if bridged else "ok"
         if self.adapter is None:
-            return Prediction(self._out.copy(), t, t + self.horizon_s, bridged)
-        self.adapter.correct(self._features, self._out, not bridged, self._adapted)
-        return Prediction(self._adapted.copy(), t, t + self.horizon_s, bridged, self._out.copy())
+            values, unadapted = self._out.copy(), None
+        else:
+            self.adapter.correct(self._features, self._out, not bridged, self._adapted)
+            values, unadapted = self._adapted.copy(), self._out.copy()
+        if self.intervals is None:
+            return Prediction(values, t, t + self.horizon_s, bridged, unadapted)
+        hw = self.intervals.half_width(values, bridged)
+        return Prediction(values, t, t + self.horizon_s, bridged, unadapted, values - hw,
+                          values + hw)  # fmt: skip
 
     def _read(self, frame) -> None:
         if isinstance(frame, Mapping):
@@ -335,6 +371,8 @@ class StreamingPredictor:
         self._filled = min(self._filled + 1, self._w)
         if self.adapter is not None:
             self.adapter.observe(values, held)
+        if self.intervals is not None:
+            self.intervals.observe(values, held)
         if held:
             self._since_held = 0
             self.bridged_frames += 1

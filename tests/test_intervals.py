@@ -1,0 +1,142 @@
+"""Prediction intervals: split-conformal offline, adaptive conformal online (known answers on
+synthetic errors)."""
+
+import numpy as np
+import pytest
+
+from gaitpredict.errors import ConfigError
+from gaitpredict.evaluation.intervals import (
+    Calibration,
+    OnlineInterval,
+    check_coverage,
+    conformal_rank,
+    needed,
+)
+
+
+def test_the_conformal_rank_and_the_fewest_errors_a_coverage_needs():
+    assert conformal_rank(9, 0.9) == 9 and conformal_rank(99, 0.9) == 90
+    assert needed(0.9) == 9 and needed(0.5) == 1 and needed(0.95) == 19
+    cal = Calibration(np.arange(1.0, 10.0)[:, None])  # errors 1 .. 9
+    assert cal.half_width(0.9)[0] == 9.0 and cal.half_width(0.5)[0] == 5.0
+    with pytest.raises(ConfigError, match="a 95% interval needs at least 19 calibration errors; "
+                                          "this model's calibration holds 9"):  # fmt: skip
+        cal.half_width(0.95)
+    for bad in (0, 1, 1.5, -0.1, "x"):
+        with pytest.raises(ConfigError, match="coverage must be"):
+            check_coverage(bad)
+
+
+def test_split_conformal_covers_exchangeable_errors_at_the_stated_rate():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=(102_000, 1))
+    pred = np.zeros_like(truth)
+    cal = Calibration.from_predictions(pred[:2000], truth[:2000])
+    for c in (0.8, 0.9, 0.95):
+        covered = np.mean(np.abs(truth[2000:]) <= cal.half_width(c))
+        assert abs(covered - c) < 0.02, (c, covered)
+    assert abs(cal.half_width(0.9)[0] - 1.645) < 0.1  # the normal's 95th percentile
+
+
+def _stream(interval, errors):
+    hits, widths = [], []
+    for e in errors:
+        hw = interval.half_width()
+        hits.append(abs(e) <= hw[0])
+        widths.append(hw[0])
+        interval.update(np.array([abs(e)]), hw)
+    return np.array(hits), np.array(widths)
+
+
+def test_online_intervals_recover_nominal_coverage_within_5_s_of_errors_doubling():
+    rate = 100.0
+    rng = np.random.default_rng(1)
+    cal = Calibration.from_predictions(np.zeros((3000, 1)), rng.normal(size=(3000, 1)))
+    interval = OnlineInterval(cal, 0.9, rate)
+    errors = np.concatenate([rng.normal(size=3000), 2 * rng.normal(size=6000)])  # 30 s, 60 s
+    hits, widths = _stream(interval, errors)
+    assert abs(hits[1000:3000].mean() - 0.9) < 0.03  # before: nominal
+    assert hits[3000 + 500 :].mean() >= 0.87  # from 5 s after the change on
+    assert 1.7 < np.median(widths[-2000:]) / np.median(widths[1000:3000]) < 2.3  # twice as wide
+
+
+def test_aci_keeps_the_long_run_miss_rate_whatever_the_errors_do():
+    """Gibbs & Candes (2021), Prop. 4.1: |misses / T - alpha| <= (max(alpha, 1 - alpha) +
+    gamma) / (gamma T) for any error sequence, here one that switches scale every 2 s."""
+    rate, T = 100.0, 20_000
+    rng = np.random.default_rng(2)
+    cal = Calibration.from_predictions(np.zeros((500, 1)), rng.normal(size=(500, 1)))
+    interval = OnlineInterval(cal, 0.9, rate, window_s=5.0)
+    scale = np.repeat(rng.choice([0.3, 1.0, 4.0], size=T // 200), 200)
+    hits, _ = _stream(interval, scale * rng.standard_t(3, size=T))
+    bound = (0.9 + interval.gamma) / (interval.gamma * T)
+    assert abs((1 - hits.mean()) - 0.1) <= bound
+
+
+@pytest.fixture(scope="module")
+def calibrated(tiny, tmp_path_factory):
+    """A cnn trained 2 epochs on S08 and S39 (validation carved from them), S16 tested."""
+    from gaitpredict.experiments import RunConfig, run_experiment
+
+    out = tmp_path_factory.mktemp("cal")
+    cfg = RunConfig.from_dict({"model": "cnn", "inputs": "legs", "window_ms": 250.0,
+                               "test_subject": "S16", "train": {"max_epochs": 2,
+                                                                "progress": False}})  # fmt: skip
+    metrics = run_experiment(tiny, cfg, out)
+    return out / "model.pt", metrics
+
+
+def test_training_stores_a_calibration_and_scores_its_intervals(calibrated):
+    from gaitpredict.evaluation.predictor import load_predictor
+
+    path, metrics = calibrated
+    assert 0 < metrics["interval_coverage"] <= 1 and metrics["interval_mean_width_deg"] > 0
+    predictor = load_predictor(path)
+    assert predictor.calibrated
+    cal = predictor.payload["extra"]["calibration"]
+    # validation: one of the two training subjects' trials, 109 windows each
+    assert len(cal["errors_deg"]) in (109, 218)
+    hw = predictor.half_width(0.9)
+    assert hw.shape == (1,) and hw[0] == pytest.approx(predictor.half_width(None)[0])
+    assert predictor.half_width(0.95)[0] >= hw[0] and predictor.half_width(0.9, True)[0] >= hw[0]
+
+
+def test_streamed_intervals_start_at_the_offline_ones_and_then_follow_the_wearer(calibrated, walk):
+    from gaitpredict.evaluation.predictor import load_predictor
+    from gaitpredict.realtime import StreamingPredictor
+
+    path, _ = calibrated
+    table = load_predictor(path).predict_trial(walk, coverage=0.9)
+    sp = StreamingPredictor.from_checkpoint(path, backend="torch", coverage=0.9)
+    x = walk.select(list(sp.channels)).angles_deg
+    got = [sp.push(frame) for frame in x]
+    first = next(k for k, p in enumerate(got) if p is not None)
+    p = got[first]
+    assert p.lo_deg[0] == pytest.approx(table.r_knee_flex_lo_deg[first], abs=1e-6)
+    assert p.hi_deg[0] == pytest.approx(table.r_knee_flex_hi_deg[first], abs=1e-6)
+    # the truth of a prediction arrives 12 frames (100 ms) later: then the interval moves
+    assert sp.intervals.online.updates == len(x) - first - 12
+    assert sp.intervals.online.alpha != pytest.approx(0.1)
+
+
+def test_intervals_are_refused_for_a_model_without_calibration_and_bad_coverage(
+    calibrated, tmp_path
+):
+    import torch
+
+    from gaitpredict.evaluation.predictor import load_predictor
+    from gaitpredict.realtime import StreamingPredictor
+
+    path, _ = calibrated
+    payload = torch.load(path, weights_only=True)
+    del payload["extra"]["calibration"]
+    torch.save(payload, tmp_path / "bare.pt")
+    with pytest.raises(ConfigError, match="has no calibration of its errors"):
+        StreamingPredictor.from_checkpoint(tmp_path / "bare.pt", backend="torch", coverage=0.9)
+    assert (
+        StreamingPredictor.from_checkpoint(tmp_path / "bare.pt", backend="torch").intervals is None
+    )
+    with pytest.raises(ConfigError, match="has no calibration of its errors"):
+        load_predictor(tmp_path / "bare.pt").half_width(0.9)
+    with pytest.raises(ConfigError, match=r"coverage must be in \(0, 1\)"):
+        StreamingPredictor.from_checkpoint(path, backend="torch", coverage=1.2)
