@@ -13,6 +13,8 @@ from gaitpredict.evaluation.intervals import (
     needed,
 )
 
+from .conftest import FIXTURES
+
 
 def test_the_conformal_rank_and_the_fewest_errors_a_coverage_needs():
     assert conformal_rank(9, 0.9) == 9 and conformal_rank(99, 0.9) == 90
@@ -140,3 +142,27 @@ def test_intervals_are_refused_for_a_model_without_calibration_and_bad_coverage(
         load_predictor(tmp_path / "bare.pt").half_width(0.9)
     with pytest.raises(ConfigError, match=r"coverage must be in \(0, 1\)"):
         StreamingPredictor.from_checkpoint(path, backend="torch", coverage=1.2)
+
+
+def test_predict_evaluate_and_stream_report_interval_coverage(calibrated, tmp_path, capsys):
+    import json
+
+    from gaitpredict.cli import main
+
+    path, _ = calibrated
+    walk = str(FIXTURES / "tiny" / "S16" / "train_walking_extra_walking_28.csv")
+    assert main(["predict", walk, "--model", str(path), "--json", "--out", str(tmp_path)]) == 0
+    row = json.loads(capsys.readouterr().out)["per_file"][0]
+    assert 0 <= row["coverage"] <= 1 and row["mean_width_deg"] > 0  # 90 % by default
+    csv = (tmp_path / "train_walking_extra_walking_28.csv").read_text().splitlines()[0]
+    assert "r_knee_flex_lo_deg" in csv and "r_knee_flex_hi_deg" in csv
+    assert main(["evaluate", str(path), walk, "--coverage", "0.8", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["interval"]["nominal"] == 0.8 and 0 <= result["interval"]["coverage"] <= 1
+    assert main(["stream", str(path), "--replay", walk, "--backend", "torch", "--json",
+                 "--out", str(tmp_path / "s")]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out)["r_knee_flex"]
+    assert 0 <= summary["coverage"] <= 1 and summary["mean_width_deg"] > 0
+    assert "r_knee_flex_lo_deg" in (tmp_path / "s" / "stream_predictions.csv").read_text()
+    assert main(["predict", walk, "--model", str(path), "--coverage", "2"]) == 2
+    assert "coverage must be in (0, 1)" in capsys.readouterr().err

@@ -129,5 +129,7 @@ def _write(table, trial, target, predictor, out: Path) -> tuple[str, str]:
         png_path,
         f"{target} {predictor.spec.horizon_ms:g} ms ahead, {stem} (at the target time)",
         seconds=10.0,
-    )
+        band=(table[f"{target}_lo_deg"].to_numpy(), table[f"{target}_hi_deg"].to_numpy(),
+              "prediction interval") if f"{target}_lo_deg" in table else None,
+    )  # fmt: skip
     return str(csv_path), str(png_path)

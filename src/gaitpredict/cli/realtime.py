@@ -56,6 +56,11 @@ def add_parser(sub) -> None:
     s.add_argument("--idle-timeout-s", type=float, default=5.0, help="LSL: stop when quiet")
     s.add_argument("--out", type=Path, default=Path("runs/stream"), help="replay outputs")
     s.add_argument("--json", action="store_true", help="print only the JSON summary")
+    s.add_argument(
+        "--coverage", type=float, default=None,
+        help="prediction intervals at this coverage (0.9: 90 %%), adapted online to the "
+        "wearer's errors; default 0.9 for a calibrated model, none for one without",
+    )  # fmt: skip
     add_settings(s, AdaptConfig, "online adaptation settings (with --adapt)", ADAPT)
     s.set_defaults(func=run_stream)
 
@@ -94,13 +99,17 @@ def run_bench(args) -> int:
 
     torch.set_num_threads(1)
     args.checkpoint = resolve_model(args.checkpoint)
-    sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
+    # the bare push (no interval), then side by side what adaptation and intervals add
+    sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend,
+                                            calibration=None)  # fmt: skip
     trial = max(usable_recordings(sp.spec, args.data), key=lambda t: t.n_frames)
     predictors = [sp]
     if args.adapt:
-        predictors.append(
-            StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend, adapt=True)
-        )
+        predictors.append(StreamingPredictor.from_checkpoint(
+            args.checkpoint, backend=args.backend, adapt=True, calibration=None))  # fmt: skip
+    with_intervals = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
+    if with_intervals.intervals is not None:
+        predictors.append(with_intervals)
     figures = bench_pushes(predictors, trial, args.pushes)
     result = figures[0]
     result.update(compute_floor(*load_checkpoint(args.checkpoint)[:2]))
@@ -110,6 +119,10 @@ def run_bench(args) -> int:
         result["adapted"] = {k: adapted[k] for k in ("p50_us", "p99_us", "max_us", "mean_us")}
         result["added_p50_us"] = round(adapted["p50_us"] - result["p50_us"], 1)
         result["added_p99_us"] = round(adapted["p99_us"] - result["p99_us"], 1)
+    if with_intervals.intervals is not None:
+        timed = figures[-1]
+        result["with_intervals"] = {k: timed[k] for k in ("p50_us", "p99_us", "max_us")}
+        result["interval_added_p50_us"] = round(timed["p50_us"] - result["p50_us"], 1)
     if args.json:
         print(json.dumps(result))
     else:
@@ -152,7 +165,7 @@ def run_stream(args) -> int:
         adapt = AdaptConfig(**settings)
     sp = StreamingPredictor.from_checkpoint(
         resolve_model(args.checkpoint), backend=args.backend, onnx_path=args.onnx,
-        max_gap_ms=args.max_gap_ms, adapt=adapt,
+        max_gap_ms=args.max_gap_ms, adapt=adapt, coverage=args.coverage,
     )  # fmt: skip
     if args.load_adaptation is not None:
         sp.load_adaptation(args.load_adaptation)

@@ -132,28 +132,40 @@ class OnlineInterval:
         self.m = calibration.errors_deg.shape[1]
         self.window = max(int(round(window_s * rate_hz)), needed(self.coverage))
         self.min_online = max(int(round(min_online_s * rate_hz)), needed(self.coverage))
+        self._offline = [calibration.errors_deg[:, j].tolist() for j in range(self.m)]
         self._recent = [deque() for _ in range(self.m)]
         self._sorted: list[list[float]] = [[] for _ in range(self.m)]
-        self._last = np.zeros(self.m)
         self.updates = self.misses = 0
 
     def _level(self, bridged: bool) -> float:
         alpha = self.alpha / 2 if bridged else self.alpha
         return min(max(1.0 - alpha, 0.0), 1.0)
 
+    def _quantile(self, j: int, level: float) -> float:
+        """The conformal quantile at `level` of output j's recent errors (the calibration's
+        until `min_online` have arrived); past the largest (level 1), twice the largest,
+        a finite stand-in for ACI's unbounded interval."""
+        values = self._sorted[j]
+        if len(values) < self.min_online:
+            values = self._offline[j]
+        k = conformal_rank(len(values), level)
+        return values[k - 1] if k <= len(values) else 2.0 * values[-1]
+
+    def half_width1(self, bridged: bool = False) -> float:
+        """`half_width` of a one-output model, as a float (the streaming hot path)."""
+        return self._quantile(0, self._level(bridged))
+
     def half_width(self, bridged: bool = False) -> np.ndarray:
         level = self._level(bridged)
-        out = self._last
-        for j in range(self.m):
-            values = self._sorted[j]
-            if len(values) >= self.min_online:
-                k = conformal_rank(len(values), level)
-                out[j] = values[min(k, len(values)) - 1] if k <= len(values) else values[-1] * 2
-            else:
-                errors = self.calibration.errors_deg[:, j]
-                k = conformal_rank(len(errors), level)
-                out[j] = errors[min(k, len(errors)) - 1] if k <= len(errors) else errors[-1] * 2
-        return out.copy()
+        return np.array([self._quantile(j, level) for j in range(self.m)])
+
+    def update1(self, error: float, half_width: float) -> None:
+        """`update` of a one-output model, with floats."""
+        miss = error > half_width
+        self.alpha += self.gamma * (self.alpha_target - miss)
+        self.updates += 1
+        self.misses += miss
+        self._remember(0, error)
 
     def update(self, errors: np.ndarray, half_width: np.ndarray) -> None:
         """The errors of a prediction made with `half_width`: did it miss, and remember."""
@@ -162,13 +174,14 @@ class OnlineInterval:
         self.updates += 1
         self.misses += miss
         for j in range(self.m):
-            e = float(errors[j])
-            recent, values = self._recent[j], self._sorted[j]
-            recent.append(e)
-            bisect.insort(values, e)
-            if len(recent) > self.window:
-                old = recent.popleft()
-                del values[bisect.bisect_left(values, old)]
+            self._remember(j, float(errors[j]))
+
+    def _remember(self, j: int, error: float) -> None:
+        recent, values = self._recent[j], self._sorted[j]
+        recent.append(error)
+        bisect.insort(values, error)
+        if len(recent) > self.window:
+            del values[bisect.bisect_left(values, recent.popleft())]
 
     def forget(self) -> None:
         """Back to the offline calibration (a new wearer)."""

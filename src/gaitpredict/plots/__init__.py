@@ -55,11 +55,21 @@ def plot_losses(epochs, train, val, out: Path, title: str = "") -> Path:
 
 
 def plot_predictions(
-    time_s, truth_deg, series: dict, out: Path, title: str = "", seconds: float = 6.0
+    time_s,
+    truth_deg,
+    series: dict,
+    out: Path,
+    title: str = "",
+    seconds: float = 6.0,
+    band=None,
 ) -> Path:
-    """Truth (None: not known) and one or more predictions over the first `seconds`."""
+    """Truth (None: not known) and one or more predictions over the first `seconds`;
+    `band`: (lower, upper, label), a prediction interval drawn under the first prediction."""
     n = int(np.searchsorted(time_s, time_s[0] + seconds))
     fig, ax = plt.subplots(figsize=(9, 4))
+    if band is not None:
+        lo, hi, label = band
+        ax.fill_between(time_s[:n], lo[:n], hi[:n], color="C0", alpha=0.2, lw=0, label=label)
     if truth_deg is not None:
         ax.plot(time_s[:n], truth_deg[:n], color="k", lw=2, label="true")
     for k, (name, pred) in enumerate(series.items()):

@@ -34,6 +34,12 @@ class StreamIntervals:
             self._valid = [False] * (self.h + 1)
             self._step = 0
         self._out = self.offline.copy()
+        # one output (one target, one horizon step): Python floats on the hot path
+        self.scalar = self.online is not None and spec.n_outputs == 1
+        if self.scalar:
+            self._t0 = self.target_idx[0]
+            self._pred1 = [0.0] * (self.h + 1)
+            self._hw1 = [0.0] * (self.h + 1)
 
     def observe(self, frame: np.ndarray, held: bool) -> None:
         """A model-grid frame arrived: it is the truth of the prediction made h frames ago."""
@@ -46,11 +52,21 @@ class StreamIntervals:
         self._valid[k] = False
         if held:
             return
+        if self.scalar:
+            self.online.update1(abs(float(frame[self._t0]) - self._pred1[k]), self._hw1[k])
+            return
         errors = np.abs(frame[self.target_idx] - self._pred[k])
         self.online.update(errors, self._hw[k])
 
-    def half_width(self, prediction: np.ndarray, bridged: bool) -> np.ndarray:
-        """The half-widths (deg) of the prediction just made; remembered for its truth."""
+    def half_width(self, prediction: np.ndarray, bridged: bool):
+        """The half-widths (deg) of the prediction just made (a float for a one-output
+        model, else an array); remembered for its truth."""
+        if self.scalar:
+            hw = self.online.half_width1(bridged)
+            k = self._step % (self.h + 1)
+            self._pred1[k], self._hw1[k] = float(prediction[0]), hw
+            self._valid[k] = not bridged
+            return hw
         out = self._out
         out[:] = self.offline_bridged if bridged else self.offline
         if self.online is not None:

@@ -26,7 +26,8 @@ def replay(
     walk_offset_s: float = 0.0,
 ) -> pd.DataFrame:
     """One row per prediction: times, predicted and true target (NaN past the end), flags;
-    with an adapting predictor also the unadapted prediction (`<target>_unadapted_deg`).
+    with an adapting predictor also the unadapted prediction (`<target>_unadapted_deg`);
+    with intervals their bounds (`<target>_lo_deg`, `<target>_hi_deg`).
 
     A recording at another rate than the model's is streamed at its own rate and converted
     causally by the predictor; the truth is the recording interpolated at the target time."""
@@ -57,6 +58,9 @@ def replay(
             row[f"{ch}_true_deg"] = np.interp(
                 p.target_time_s, trial.time_s, targets[:, k], right=np.nan
             )
+            if p.lo_deg is not None:
+                row[f"{ch}_lo_deg"] = p.lo_deg[-n_t + k]
+                row[f"{ch}_hi_deg"] = p.hi_deg[-n_t + k]
         row["bridged"] = p.bridged
         rows.append(row)
     return pd.DataFrame(rows)
@@ -79,6 +83,10 @@ def score(table: pd.DataFrame, targets) -> dict:
         ok = table[f"{ch}_true_deg"].notna()
         p, t = table.loc[ok, f"{ch}_pred_deg"], table.loc[ok, f"{ch}_true_deg"]
         out[ch] = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum())}
+        if f"{ch}_lo_deg" in table:
+            inside = (t >= table.loc[ok, f"{ch}_lo_deg"]) & (t <= table.loc[ok, f"{ch}_hi_deg"])
+            width = table.loc[ok, f"{ch}_hi_deg"] - table.loc[ok, f"{ch}_lo_deg"]
+            out[ch] |= {"coverage": float(inside.mean()), "mean_width_deg": float(width.mean())}
     return out
 
 
@@ -112,6 +120,9 @@ def summary(table: pd.DataFrame, targets, segment_s: float = 10.0) -> dict:
     if adapting:
         out["rmse_deg_unadapted"] = _rmse(e_un)
         out["mae_deg_unadapted"] = float(np.mean(np.abs(e_un[np.isfinite(e_un)])))
+    inside, width = _intervals(table, targets)
+    if inside is not None:
+        out |= _covered(inside, width, np.ones(len(table), bool))
     segments = []
     walk = table["walk_s"].to_numpy()
     end = float(walk.max()) if len(walk) else 0.0
@@ -124,6 +135,8 @@ def summary(table: pd.DataFrame, targets, segment_s: float = 10.0) -> dict:
         }
         if adapting:
             seg["rmse_deg_unadapted"] = _rmse(e_un[rows])
+        if inside is not None:
+            seg |= _covered(inside, width, rows)
         segments.append(seg)
     out["segments"] = segments
     return out
@@ -142,11 +155,36 @@ def write_outputs(table: pd.DataFrame, targets, out_dir, title: str) -> list[Pat
             "adapted": lines["streamed prediction"],
             "unadapted": table[f"{ch}_unadapted_deg"].to_numpy(),
         }
+    band = None
+    if f"{ch}_lo_deg" in table:
+        band = (table[f"{ch}_lo_deg"].to_numpy(), table[f"{ch}_hi_deg"].to_numpy(),
+                "prediction interval")  # fmt: skip
     png = plot_predictions(
         table.walk_s.to_numpy(),
         table[f"{ch}_true_deg"].to_numpy(),
         lines,
         out / "stream_predictions.png",
         title,
+        band=band,
     )
     return [out / "stream_predictions.csv", png]
+
+
+def _intervals(table: pd.DataFrame, targets):
+    """(inside, width) per prediction and target where the truth is known, or (None, None)
+    for a table without interval columns."""
+    if f"{targets[0]}_lo_deg" not in table:
+        return None, None
+    truth = np.stack([table[f"{ch}_true_deg"] for ch in targets], axis=1)
+    lo = np.stack([table[f"{ch}_lo_deg"] for ch in targets], axis=1)
+    hi = np.stack([table[f"{ch}_hi_deg"] for ch in targets], axis=1)
+    inside = np.where(np.isfinite(truth), (truth >= lo) & (truth <= hi), np.nan)
+    return inside, hi - lo
+
+
+def _covered(inside: np.ndarray, width: np.ndarray, rows: np.ndarray) -> dict:
+    known = np.isfinite(inside[rows])
+    if not known.any():
+        return {"coverage": None, "mean_width_deg": None}
+    return {"coverage": float(inside[rows][known].mean()),
+            "mean_width_deg": float(width[rows][known].mean())}  # fmt: skip
