@@ -57,12 +57,17 @@ def publish(trial, name: str, realtime: bool = True, wait_s: float = 30.0) -> in
 
 def stream_lsl(predictor, in_name: str, out_name: str, max_samples: int | None = None,
                idle_timeout_s: float = 5.0, resolve_timeout_s: float = 30.0) -> dict:  # fmt: skip
-    """Predict on LSL stream `in_name` until it goes quiet; publish to `out_name`."""
+    """Predict on LSL stream `in_name` until it goes quiet; publish to `out_name`: the
+    outputs, with intervals their lower then upper bounds (`<label>_lo`, `<label>_hi`), then
+    `bridged`."""
     pylsl = require_pylsl()
     spec = predictor.spec
     labels_out = [f"{ch}@+{spec.horizon_ms:g}ms" for ch in spec.target]
     if spec.n_outputs != len(spec.target):
         labels_out = [f"out{k}" for k in range(spec.n_outputs)]
+    n = len(labels_out)
+    if predictor.intervals is not None:  # each output's interval bounds after the outputs
+        labels_out += [f"{lab}_lo" for lab in labels_out] + [f"{lab}_hi" for lab in labels_out]
     info_out = _info(pylsl, out_name, "Prediction", labels_out + ["bridged"], predictor.rate_hz,
                      f"gaitpredict-{out_name}")  # fmt: skip
     outlet = pylsl.StreamOutlet(info_out)
@@ -90,7 +95,9 @@ def stream_lsl(predictor, in_name: str, out_name: str, max_samples: int | None =
         counts["frames"] += 1
         p = predictor.push(np.asarray(sample)[order], ts)
         if p is not None:
-            sample_out[:-1] = p.values_deg
+            sample_out[:n] = p.values_deg
+            if p.lo_deg is not None:
+                sample_out[n : 2 * n], sample_out[2 * n : 3 * n] = p.lo_deg, p.hi_deg
             sample_out[-1] = float(p.bridged)
             outlet.push_sample(sample_out.tolist(), p.target_time_s)
             counts["predictions"] += 1

@@ -163,6 +163,53 @@ def build_one(
     return card
 
 
+def calibrate_one(name: str, data_root: Path, out: Path, intervals: Path | None) -> dict:
+    """Add the split-conformal calibration to a shipped checkpoint without retraining it: the
+    recipe's own validation windows (the same seeded whole trials its training carved) are
+    predicted, and their errors stored (`evaluation.intervals`). The card records it, with
+    the coverage `benchmarks/intervals.py` measured for this recipe on labs left out."""
+    from ..evaluation.intervals import DEFAULT_COVERAGE, Calibration
+    from ..evaluation.recordings import predict_all
+    from ..experiments.run import build_windows
+    from ..training.checkpoint import load_checkpoint, resave_checkpoint
+
+    cfg = load_recipe(name)
+    labs = shared_labs(data_root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = load_corpus([str(data_root / lab) for lab in labs])
+        _, _, _, val_w, _ = build_windows(corpus, cfg)
+    checkpoint = out / f"{name}.pt"
+    model, _, payload = load_checkpoint(checkpoint)
+    calibration = Calibration.from_predictions(*predict_all(model, val_w), cfg.train.seed)
+    with replacing(checkpoint) as tmp:
+        resave_checkpoint(tmp, model, payload, {"calibration": calibration.to_dict()})
+    card = json.loads((out / f"{name}.json").read_text())
+    card["intervals"] = {
+        "coverage": DEFAULT_COVERAGE,
+        "half_width_deg_offline": round(float(calibration.half_width(DEFAULT_COVERAGE)[0]), 3),
+        "calibration_errors": calibration.n,
+        "measured_on_labs_left_out": _measured(intervals, cfg.inputs),
+    }
+    card["bytes"] = checkpoint.stat().st_size
+    write_json(out / f"{name}.json", card)
+    write_text(out / f"{name}.md", card_markdown(card))
+    return card
+
+
+def _measured(intervals: Path | None, inputs: str) -> dict:
+    """Per lab left out: the online interval's coverage after each wearer's first 10 s,
+    from `benchmarks/intervals.py` (which scores legs-sagittal networks of this recipe)."""
+    report = intervals / "intervals.json" if intervals else None
+    if inputs != "legs-sagittal" or report is None or not report.is_file():
+        return {}
+    labs = json.loads(report.read_text())["labs"]
+    return {lab: {"online_coverage": round(e["later"]["online"]["coverage"], 3),
+                  "offline_coverage": round(e["later"]["offline"]["coverage"], 3),
+                  "predictions": e["later"]["n"]}
+            for lab, e in labs.items() if e.get("later")}  # fmt: skip
+
+
 def _settings(cfg) -> dict:
     return _comparable(cfg.train.to_dict())
 
@@ -263,6 +310,22 @@ def card_markdown(card: dict) -> str:
             lines.append(f"| {lab} | " + " | ".join(cells) + " |")
     else:
         lines.append("Not measured: build with `--cross-lab` pointing at the cross-lab results.")
+    if "intervals" in card:
+        iv = card["intervals"]
+        lines += ["", "## Prediction intervals", "",
+                  f"Calibrated on {iv['calibration_errors']} validation errors (training "
+                  f"subjects' whole trials): a {iv['coverage']:.0%} interval is the prediction "
+                  f"+- {iv['half_width_deg_offline']:g} deg offline; streaming adapts it to the "
+                  "wearer's own errors as their truth arrives (docs/realtime.md)."]  # fmt: skip
+        if iv["measured_on_labs_left_out"]:
+            lines += ["", "Coverage of the 90 % interval measured on labs left out (this recipe "
+                      "trained without the lab), after each wearer's first 10 s "
+                      "(`python benchmarks/intervals.py`):", "",
+                      "| lab | streamed (online) | offline only | predictions |",
+                      "|---|---|---|---|"]  # fmt: skip
+            for lab, e in iv["measured_on_labs_left_out"].items():
+                lines.append(f"| {lab} | {e['online_coverage']:.3f} | "
+                             f"{e['offline_coverage']:.3f} | {e['predictions']} |")  # fmt: skip
     rebuild = card["rebuild_max_abs_diff_deg"]
     lines += [
         "",
@@ -301,11 +364,27 @@ def main(argv=None) -> int:
         help="an earlier build's checkpoint of the same recipe (one model with --only): the "
         "card records how far the two builds' predictions differ",
     )  # fmt: skip
+    ap.add_argument(
+        "--calibrate", action="store_true", help="only add the interval calibration to the "
+        "shipped checkpoints (no training) and record it in their cards",
+    )  # fmt: skip
+    ap.add_argument(
+        "--intervals",
+        type=Path,
+        default=Path("runs/intervals"),
+        help="benchmarks/intervals.py's output, for the cards' measured coverage",
+    )
     args = ap.parse_args(argv)
+    if args.calibrate:
+        for name in args.only:
+            card = calibrate_one(name, args.data, args.out, args.intervals)
+            print(f"{name}: {card['intervals']}", file=sys.stderr)
+        return 0
     for name in args.only:
-        card = build_one(
+        build_one(
             name, args.data, args.out, args.work, args.cross_lab, args.reuse, args.previous_build
         )
+        card = calibrate_one(name, args.data, args.out, args.intervals)
         print(
             f"{name}: {card['bytes']} bytes, validation RMSE "
             f"{card['training']['validation_rmse_deg']} deg -> {args.out}/{name}.pt",
