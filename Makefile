@@ -8,7 +8,7 @@ OUT ?= runs/quick
 EXTRAS ?= dev,c3d,onnx,ray,lsl
 CKPT ?= $(firstword $(wildcard $(OUT)/runs/attn-cnn-lstm_*/model.pt))
 
-.PHONY: install run test lint bench bench-keras bench-precision bench-fuzz bench-latency standard cross-lab pretrained choose-adaptation calibration clean
+.PHONY: install run test lint bench bench-intervals bench-keras bench-precision bench-fuzz bench-latency standard cross-lab pretrained choose-adaptation calibration clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench-keras: install
 
 bench-fuzz: install
 	$(BIN)/python benchmarks/fuzz_readers.py --per-kind 40
+
+bench-intervals: install
+	$(BIN)/gaitpredict reproduce --grid benchmarks/grids/lolo-legs.yaml --data $(SHARED) --out runs/cross-lab-intervals --no-report
+	$(BIN)/python benchmarks/intervals.py --data $(SHARED) --results runs/cross-lab-intervals
 
 bench-latency: install
 	@test -n "$(CKPT)" || { echo "no checkpoint: run 'make run' first or pass CKPT=path/model.pt"; exit 2; }
