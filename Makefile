@@ -40,7 +40,7 @@ bench-fuzz: install
 	$(BIN)/python benchmarks/fuzz_readers.py --per-kind 40
 
 bench-intervals: install
-	$(BIN)/gaitpredict reproduce --grid benchmarks/grids/lolo-legs.yaml --data $(SHARED) --out runs/cross-lab-intervals --no-report
+	$(BIN)/gaitpredict reproduce --grid benchmarks/grids/lolo.yaml --data $(SHARED) --out runs/cross-lab-intervals --no-report
 	$(BIN)/python benchmarks/intervals.py --data $(SHARED) --results runs/cross-lab-intervals
 
 bench-latency: install

@@ -1,8 +1,9 @@
 """Prediction intervals on labs left out: measured coverage and width, per lab and subject.
 
-    python benchmarks/intervals.py --data ../shared/data --results runs/cross-lab-intervals
+    python benchmarks/intervals.py --data ../shared/data --results runs/cross-lab-intervals \
+        [--inputs legs-sagittal|arms+legs-shared] [--out runs/intervals]
 
-`--results`: a folder of `gaitpredict reproduce --grid benchmarks/grids/lolo-legs.yaml`,
+`--results`: a folder of `gaitpredict reproduce --grid benchmarks/grids/lolo.yaml`,
 whose leave-one-lab-out networks (legs-sagittal, right knee 100 ms) store their
 split-conformal calibration (validation errors of the other labs' subjects). Each subject
 of the lab a network never saw is streamed recording after recording, as one wearer, with
@@ -11,7 +12,9 @@ of the lab a network never saw is streamed recording after recording, as one wea
 - online: the streaming predictor's interval, adapted to the wearer's errors as their
   truth arrives (adaptive conformal inference over the last 20 s of errors);
 - offline: the split-conformal half-width from the calibration, fixed;
-- naive: prediction +- 1.645 x the validation RMSE.
+- naive: prediction +- 1.645 x the validation RMSE;
+- and, for scale, the one constant width that would have covered 90 % of the lab's
+  predictions (an oracle: it needs the truths it is scored on).
 
 Scored after the first 10 s of each wearer's walking (and over the first 10 s), coverage
 and mean width per subject and per lab (pooled over the lab's predictions), with each
@@ -46,10 +49,10 @@ TARGET = "r_knee_flex"
 WARM_S = 10.0
 
 
-def networks(results: Path) -> pd.DataFrame:
+def networks(results: Path, inputs: str) -> pd.DataFrame:
     rows = pd.read_csv(results / "results.csv")
     return rows[(rows.label == "attn-cnn-lstm") & (rows.split == "lolo")
-                & (rows.inputs == "legs-sagittal")]  # fmt: skip
+                & (rows.inputs == inputs)]  # fmt: skip
 
 
 def intervals_of(table, half_offline, half_offline_bridged, val_rmse) -> dict:
@@ -75,7 +78,9 @@ def scores(table, methods, rows) -> dict:
         return {}
     err = table[f"{TARGET}_pred_deg"].to_numpy()[known] - truth[known]
     rmse = float(np.sqrt(np.mean(err**2)))
-    out = {"n": int(known.sum()), "rmse_deg": rmse}
+    # the one constant width that would have covered 90 % here: it needs these very truths
+    oracle = 2 * float(np.quantile(np.abs(err), COVERAGE))
+    out = {"n": int(known.sum()), "rmse_deg": rmse, "oracle_constant_width_deg": oracle}
     for name, (inside, width) in methods.items():
         out[name] = {"coverage": float(inside[known].mean()),
                      "mean_width_deg": float(width[known].mean()),
@@ -96,12 +101,14 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--results", type=Path, default=ROOT / "runs" / "cross-lab-intervals")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "intervals")
+    ap.add_argument("--inputs", default="legs-sagittal", help="the networks' input set")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     args.out.mkdir(parents=True, exist_ok=True)
-    report = {"cpu": cpu_description(), "coverage": COVERAGE, "labs": {}, "subjects": {}}
+    report = {"cpu": cpu_description(), "coverage": COVERAGE, "inputs": args.inputs,
+              "labs": {}, "subjects": {}}  # fmt: skip
     pooled, every = {}, []
-    for _, row in networks(args.results).sort_values("test_lab").iterrows():
+    for _, row in networks(args.results, args.inputs).sort_values("test_lab").iterrows():
         lab, ckpt = row.test_lab, args.results / "runs" / row.run_dir / "model.pt"
         _, spec, payload = load_checkpoint(ckpt)
         cal = calibration_of(payload, str(ckpt))

@@ -185,3 +185,32 @@ def test_the_shipped_interval_widens_off_the_walking_it_learned(recording):
     truth = later.r_knee_flex_true_deg
     inside = (truth >= later.r_knee_flex_lo_deg) & (truth <= later.r_knee_flex_hi_deg)
     assert len(later) > 300 and inside.mean() >= 0.8
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_intervals_with_adaptation_on_both_backends_survive_a_saved_session(
+    calibrated, walk, backend, tmp_path
+):
+    import json
+
+    from gaitpredict.errors import CheckpointError
+    from gaitpredict.realtime import StreamingPredictor
+
+    if backend == "onnx":
+        pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    path, _ = calibrated
+    sp = StreamingPredictor.from_checkpoint(path, backend=backend, adapt=True, coverage=0.9)
+    x = walk.select(list(sp.channels)).angles_deg
+    last = [p for p in (sp.push(f) for f in x) if p is not None][-1]
+    # the interval is about the prediction given: the adapted one
+    assert last.lo_deg[0] < last.values_deg[0] < last.hi_deg[0]
+    sp.save_adaptation(tmp_path / "a.json")
+    again = StreamingPredictor.from_checkpoint(path, backend=backend, adapt=True, coverage=0.9)
+    again.load_adaptation(tmp_path / "a.json")
+    assert again.intervals.online.alpha == sp.intervals.online.alpha
+    assert again.intervals.online.half_width1() == sp.intervals.online.half_width1()
+    state = json.loads((tmp_path / "a.json").read_text())
+    state["intervals"]["recent_errors_deg"][0][3] = -1.0
+    (tmp_path / "bad.json").write_text(json.dumps(state))
+    with pytest.raises(CheckpointError, match="bad.json: field 'intervals' must hold 1 list"):
+        again.load_adaptation(tmp_path / "bad.json")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import CheckpointError, ConfigError
 
 DEFAULT_COVERAGE = 0.9
 MAX_STORED = 4000  # errors kept per output (a seeded sample of the validation windows)
@@ -182,6 +182,34 @@ class OnlineInterval:
         bisect.insort(values, error)
         if len(recent) > self.window:
             del values[bisect.bisect_left(values, recent.popleft())]
+
+    def state(self) -> dict:
+        """What was learned of the wearer: the steered level and the recent errors."""
+        return {"coverage": self.coverage, "alpha": self.alpha,
+                "recent_errors_deg": [list(r) for r in self._recent]}  # fmt: skip
+
+    def load_state(self, state: dict, where: str) -> None:
+        """Restore `state()`, checked: the same number of outputs, finite errors >= 0. A
+        state saved at another coverage keeps its errors and starts the level afresh."""
+        try:
+            recent = [[float(e) for e in r] for r in state["recent_errors_deg"]]
+            alpha = float(state["alpha"])
+        except (KeyError, TypeError, ValueError):
+            raise CheckpointError(f"{where}: field 'intervals' is not an interval state") from None
+        if len(recent) != self.m or not all(
+            all(math.isfinite(e) and e >= 0 for e in r) for r in recent
+        ):
+            raise CheckpointError(
+                f"{where}: field 'intervals' must hold {self.m} list(s) of finite errors >= 0"
+            )
+        if not math.isfinite(alpha) or not -1.0 <= alpha <= 2.0:
+            raise CheckpointError(f"{where}: field 'intervals': alpha {alpha} is out of range")
+        self.forget()
+        for j, errors in enumerate(recent):
+            for e in errors[-self.window :]:
+                self._remember(j, e)
+        if state.get("coverage") == self.coverage:
+            self.alpha = alpha
 
     def forget(self) -> None:
         """Back to the offline calibration (a new wearer)."""

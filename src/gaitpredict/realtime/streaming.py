@@ -20,10 +20,12 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..adaptation.online import AdaptConfig, OnlineAdapter
+from ..atomic import write_json
 from ..data import rates
 from ..data.channels import CHANNELS
 from ..data.plausibility import MAX_ABS_DEG
@@ -186,12 +188,23 @@ class StreamingPredictor:
         return self.adapter
 
     def save_adaptation(self, path):
-        """What was learned about the wearer, to a JSON file for the next session."""
-        return self._need_adapter().save(path)
+        """What was learned about the wearer (with intervals: their recent errors and level
+        too), to a JSON file for the next session."""
+        state = self._need_adapter().state()
+        if self.intervals is not None and self.intervals.online is not None:
+            state["intervals"] = self.intervals.online.state()
+        return write_json(path, state)
 
     def load_adaptation(self, path) -> None:
-        """Restore a saved adaptation (refused when saved for another model)."""
+        """Restore a saved adaptation (refused when saved for another model), and the
+        interval's state when the file holds one."""
         self._need_adapter().load(path)
+        if self.intervals is not None and self.intervals.online is not None:
+            import json
+
+            saved = json.loads(Path(path).read_text()).get("intervals")
+            if saved is not None:
+                self.intervals.online.load_state(saved, str(path))
 
     def forget_adaptation(self) -> None:
         """Back to the population model (a new wearer)."""
