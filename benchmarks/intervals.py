@@ -49,6 +49,19 @@ TARGET = "r_knee_flex"
 WARM_S = 10.0
 
 
+def new_subject_models(results: Path, inputs: str) -> dict:
+    """subject (LAB/S) -> the subject-folds network (over all labs) that never saw them."""
+    rows = pd.read_csv(results / "results.csv")
+    rows = rows[(rows.label == "attn-cnn-lstm") & (rows.split == "subject-folds")
+                & rows.labs.isna() & (rows.inputs == inputs)]  # fmt: skip
+    found = {}
+    for run_dir in rows.run_dir:
+        for fold in sorted((results / "runs" / run_dir).glob("fold*")):
+            config = json.loads((fold / "config.json").read_text())
+            found |= {s: fold / "model.pt" for s in config["test_subjects"]}
+    return found
+
+
 def networks(results: Path, inputs: str) -> pd.DataFrame:
     rows = pd.read_csv(results / "results.csv")
     return rows[(rows.label == "attn-cnn-lstm") & (rows.split == "lolo")
@@ -102,51 +115,63 @@ def main() -> None:
     ap.add_argument("--results", type=Path, default=ROOT / "runs" / "cross-lab-intervals")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "intervals")
     ap.add_argument("--inputs", default="legs-sagittal", help="the networks' input set")
+    ap.add_argument(
+        "--new-subjects",
+        action="store_true",
+        help="score the subject-folds "
+        "networks (all labs) on the subjects they never saw, not labs left out",
+    )
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     args.out.mkdir(parents=True, exist_ok=True)
     report = {"cpu": cpu_description(), "coverage": COVERAGE, "inputs": args.inputs,
+              "left_out": "subjects" if args.new_subjects else "labs",
               "labs": {}, "subjects": {}}  # fmt: skip
     pooled, every = {}, []
-    for _, row in networks(args.results, args.inputs).sort_values("test_lab").iterrows():
-        lab, ckpt = row.test_lab, args.results / "runs" / row.run_dir / "model.pt"
-        _, spec, payload = load_checkpoint(ckpt)
-        cal = calibration_of(payload, str(ckpt))
-        half, half_b = cal.half_width(COVERAGE)[0], cal.half_width((1 + COVERAGE) / 2)[0]
+    if args.new_subjects:
+        jobs = {}
+        for subject, ckpt in sorted(new_subject_models(args.results, args.inputs).items()):
+            jobs.setdefault(subject.split("/")[0], []).append((subject, ckpt))
+    else:
+        jobs = {row.test_lab: [(None, args.results / "runs" / row.run_dir / "model.pt")]
+                for _, row in networks(args.results, args.inputs).iterrows()}  # fmt: skip
+    for lab in sorted(jobs):
         data = load_corpus([str(args.data / lab)])
-        usable, _ = data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
         parts = {"later": [], "first": []}
-        for subject in sorted(usable.subjects):
-            if subject.endswith("unknown"):
-                continue
-            table, methods, walk = stream_subject(ckpt, usable.trials_of(subject), half, half_b,
-                                                  row.val_rmse_deg)  # fmt: skip
-            later = scores(table, methods, walk >= WARM_S)
-            if later:
-                report["subjects"][f"{lab}/{subject}"] = {
-                    "later": later,
-                    "first_10s": scores(table, methods, walk < WARM_S),
-                }
-            parts["later"].append((table, methods, walk >= WARM_S))
-            parts["first"].append((table, methods, walk < WARM_S))
-            every.append((table, methods, walk))
-            print(
-                f"{lab}/{subject}: "
-                + (
-                    f"online {later['online']['coverage']:.3f}, "
-                    f"offline {later['offline']['coverage']:.3f}, naive "
-                    f"{later['naive']['coverage']:.3f}"
-                    if later
-                    else "under 10 s"
-                ),
-                flush=True,
-            )
+        for who, ckpt in jobs[lab]:
+            _, spec, payload = load_checkpoint(ckpt)
+            cal = calibration_of(payload, str(ckpt))
+            half, half_b = cal.half_width(COVERAGE)[0], cal.half_width((1 + COVERAGE) / 2)[0]
+            val_rmse = payload["extra"]["metrics"]["val_rmse_deg"]
+            usable, _ = data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
+            subjects = [who.split("/", 1)[1]] if who else sorted(usable.subjects)
+            for subject in subjects:
+                if subject.endswith("unknown") or subject not in usable.subjects:
+                    continue
+                table, methods, walk = stream_subject(ckpt, usable.trials_of(subject), half,
+                                                      half_b, val_rmse)  # fmt: skip
+                later = scores(table, methods, walk >= WARM_S)
+                if later:
+                    report["subjects"][f"{lab}/{subject}"] = {
+                        "later": later,
+                        "first_10s": scores(table, methods, walk < WARM_S),
+                    }
+                parts["later"].append((table, methods, walk >= WARM_S))
+                parts["first"].append((table, methods, walk < WARM_S))
+                every.append((table, methods, walk))
+                print(f"{lab}/{subject}: " + (f"online {later['online']['coverage']:.3f}, "
+                      f"offline {later['offline']['coverage']:.3f}, naive "
+                      f"{later['naive']['coverage']:.3f}" if later else "under 10 s"),
+                      flush=True)  # fmt: skip
         report["labs"][lab] = {k: pool(v) for k, v in parts.items()}
-        pooled[lab] = ckpt
+        pooled[lab] = jobs[lab][0][1]
+    if args.new_subjects:
+        pooled = {}  # off walking: the CMU-left-out network only
     cmu = pooled.get("cmu_walking")
     if cmu is not None:
         report["off_walking"] = off_walking(cmu, args.data / "cmu_bvh_activities", args.out)
-    report["over_time"] = over_time(every, args.out / "coverage_over_time.png")
+    title = ("subjects" if args.new_subjects else "labs") + f" left out, {args.inputs} inputs"
+    report["over_time"] = over_time(every, args.out / "coverage_over_time.png", title)
     (args.out / "intervals.json").write_text(json.dumps(report, indent=2))
     print_table(report)
 
@@ -165,7 +190,7 @@ def pool(parts) -> dict:
 BINS_S = (0.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 300.0)
 
 
-def over_time(every, png: Path) -> list[dict]:
+def over_time(every, png: Path, title: str) -> list[dict]:
     """Coverage of each method by seconds walked, pooled over every wearer; and its figure."""
     import matplotlib
 
@@ -186,7 +211,7 @@ def over_time(every, png: Path) -> list[dict]:
     ax.set_xscale("log")
     ax.set_xlabel("seconds the wearer has walked (bin centre)")
     ax.set_ylabel("share of truths inside")
-    ax.set_title("90 % intervals on labs left out (every wearer pooled)")
+    ax.set_title(f"90 % intervals, {title} (every wearer pooled)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -214,27 +239,25 @@ def off_walking(ckpt, folder: Path, out: Path) -> dict:
 
 def print_table(report: dict) -> None:
     print(
-        f"\n90 % intervals on labs left out, after each wearer's first {WARM_S:g} s "
-        f"({report['cpu']})"
+        f"\n90 % intervals on {report['left_out']} left out, {report['inputs']} inputs, "
+        f"after each wearer's first {WARM_S:g} s ({report['cpu']})"
     )
     print(
         "| lab | n | RMSE | online cov | width | width/RMSE | offline cov | width | naive cov "
-        "| width | min subject (online) |"
+        "| width | constant width for 90 % | min subject (online) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for lab, entry in report["labs"].items():
         e = entry["later"]
         if not e:
             continue
         subs = [s["later"]["online"]["coverage"] for k, s in report["subjects"].items()
                 if k.startswith(lab + "/")]  # fmt: skip
-        print(
-            f"| {lab} | {e['n']} | {e['rmse_deg']:.2f} | {e['online']['coverage']:.3f} | "
-            f"{e['online']['mean_width_deg']:.2f} | {e['online']['width_over_rmse']:.2f} | "
-            f"{e['offline']['coverage']:.3f} | {e['offline']['mean_width_deg']:.2f} | "
-            f"{e['naive']['coverage']:.3f} | {e['naive']['mean_width_deg']:.2f} | "
-            f"{min(subs):.3f} |"
-        )
+        print(f"| {lab} | {e['n']} | {e['rmse_deg']:.2f} | {e['online']['coverage']:.3f} | "
+              f"{e['online']['mean_width_deg']:.2f} | {e['online']['width_over_rmse']:.2f} | "
+              f"{e['offline']['coverage']:.3f} | {e['offline']['mean_width_deg']:.2f} | "
+              f"{e['naive']['coverage']:.3f} | {e['naive']['mean_width_deg']:.2f} | "
+              f"{e['oracle_constant_width_deg']:.2f} | {min(subs):.3f} |")  # fmt: skip
     print("\nFirst 10 s of each wearer, every lab (pooled over its wearers):")
     print("| lab | n | RMSE | online cov | width | offline cov | width | naive cov | width |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -104,6 +104,9 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
         "not_applicable": metrics.get("not_applicable"),
         "train_seconds": metrics["train_seconds"],
         "precision": metrics.get("precision"),  # what "auto" became on this machine
+        # the 90 % split-conformal interval on the test windows (validation-calibrated)
+        "interval_coverage": metrics.get("interval_coverage"),
+        "interval_mean_width_deg": metrics.get("interval_mean_width_deg"),
         "run_seconds": round(time.perf_counter() - start, 3),
         "worker": f"{platform.node()}:{os.getpid()}",
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -163,7 +163,7 @@ def build_one(
     return card
 
 
-def calibrate_one(name: str, data_root: Path, out: Path, intervals: Path | None) -> dict:
+def calibrate_one(name: str, data_root: Path, out: Path, intervals=None) -> dict:
     """Add the split-conformal calibration to a shipped checkpoint without retraining it: the
     recipe's own validation windows (the same seeded whole trials its training carved) are
     predicted, and their errors stored (`evaluation.intervals`). The card records it, with
@@ -197,17 +197,22 @@ def calibrate_one(name: str, data_root: Path, out: Path, intervals: Path | None)
     return card
 
 
-def _measured(intervals: Path | None, inputs: str) -> dict:
-    """Per lab left out: the online interval's coverage after each wearer's first 10 s,
-    from `benchmarks/intervals.py` (which scores legs-sagittal networks of this recipe)."""
-    report = intervals / "intervals.json" if intervals else None
-    if inputs != "legs-sagittal" or report is None or not report.is_file():
-        return {}
-    labs = json.loads(report.read_text())["labs"]
-    return {lab: {"online_coverage": round(e["later"]["online"]["coverage"], 3),
-                  "offline_coverage": round(e["later"]["offline"]["coverage"], 3),
-                  "predictions": e["later"]["n"]}
-            for lab, e in labs.items() if e.get("later")}  # fmt: skip
+def _measured(intervals, inputs: str) -> dict:
+    """Per lab left out: the online and offline intervals' coverage after each wearer's
+    first 10 s, from the `benchmarks/intervals.py` output (among the folders `intervals`)
+    that scored networks of this recipe's inputs."""
+    for folder in intervals or []:
+        report = Path(folder) / "intervals.json"
+        if not report.is_file():
+            continue
+        found = json.loads(report.read_text())
+        if found.get("inputs", "legs-sagittal") != inputs:
+            continue
+        return {lab: {"online_coverage": round(e["later"]["online"]["coverage"], 3),
+                      "offline_coverage": round(e["later"]["offline"]["coverage"], 3),
+                      "predictions": e["later"]["n"]}
+                for lab, e in found["labs"].items() if e.get("later")}  # fmt: skip
+    return {}
 
 
 def _settings(cfg) -> dict:
