@@ -182,8 +182,6 @@ def calibrate_one(name: str, data_root: Path, out: Path, intervals=None) -> dict
     checkpoint = out / f"{name}.pt"
     model, _, payload = load_checkpoint(checkpoint)
     calibration = Calibration.from_predictions(*predict_all(model, val_w), cfg.train.seed)
-    with replacing(checkpoint) as tmp:
-        resave_checkpoint(tmp, model, payload, {"calibration": calibration.to_dict()})
     card = json.loads((out / f"{name}.json").read_text())
     card["intervals"] = {
         "coverage": DEFAULT_COVERAGE,
@@ -191,6 +189,8 @@ def calibrate_one(name: str, data_root: Path, out: Path, intervals=None) -> dict
         "calibration_errors": calibration.n,
         "measured_on_labs_left_out": _measured(intervals, cfg.inputs),
     }
+    with replacing(checkpoint) as tmp:  # the card is complete before anything is written
+        resave_checkpoint(tmp, model, payload, {"calibration": calibration.to_dict()})
     card["bytes"] = checkpoint.stat().st_size
     write_json(out / f"{name}.json", card)
     write_text(out / f"{name}.md", card_markdown(card))
@@ -376,8 +376,9 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--intervals",
         type=Path,
-        default=Path("runs/intervals"),
-        help="benchmarks/intervals.py's output, for the cards' measured coverage",
+        nargs="*",
+        default=[Path("runs/intervals"), Path("runs/intervals-arms-legs")],
+        help="benchmarks/intervals.py's outputs, for the cards' measured coverage",
     )
     args = ap.parse_args(argv)
     if args.calibrate:
