@@ -214,3 +214,24 @@ def test_intervals_with_adaptation_on_both_backends_survive_a_saved_session(
     (tmp_path / "bad.json").write_text(json.dumps(state))
     with pytest.raises(CheckpointError, match="bad.json: field 'intervals' must hold 1 list"):
         again.load_adaptation(tmp_path / "bad.json")
+
+
+def test_the_cross_lab_report_lists_the_offline_interval_of_each_lab_left_out(tmp_path):
+    import pandas as pd
+
+    from gaitpredict.report.crosslab import _interval_table
+    from gaitpredict.report.document import Document
+
+    rows = pd.DataFrame({
+        "label": ["attn-cnn-lstm", "attn-cnn-lstm", "ridge"], "split": ["lolo"] * 3,
+        "test_lab": ["lab_b", "lab_a", "lab_a"], "inputs": ["legs"] * 3,
+        "interval_coverage": [0.71, 0.63, 0.5], "interval_mean_width_deg": [8.5, 9.25, 1.0],
+    })  # fmt: skip
+    doc = Document("x")
+    _interval_table(doc, rows, "attn-cnn-lstm")
+    md = doc.markdown(tmp_path)
+    assert "| lab_a | legs | 0.630 | 9.25 |" in md and "| lab_b | legs | 0.710 | 8.50 |" in md
+    assert "0.500" not in md  # ridge is not the network
+    doc = Document("x")
+    _interval_table(doc, rows.drop(columns=["interval_coverage"]), "attn-cnn-lstm")
+    assert "interval" not in doc.markdown(tmp_path)  # results from before 0.6.0: no table

@@ -105,6 +105,7 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
         )  # fmt: skip
         if fig:
             doc.image(fig, f"Cross-lab errors, {inputs} inputs (dots: subjects).")
+    _interval_table(doc, rows, block.main_model)
     doc.text(
         _verdict(
             like,
@@ -119,6 +120,28 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
             "lab (LOSO inside it), paired by subject",
         )
     )
+
+
+def _interval_table(doc: Document, rows: pd.DataFrame, main_model: str) -> None:
+    """The main network's 90 % offline interval (split-conformal, from the training labs'
+    validation errors) on each lab left out: what it covers before any online adaptation."""
+    if "interval_coverage" not in rows:
+        return
+    sel = rows[(rows.label == main_model) & (rows.split == "lolo")].dropna(
+        subset=["interval_coverage"]
+    )
+    if sel.empty:
+        return
+    doc.text(
+        "90 % prediction intervals of the network, lab left out, calibrated offline on the "
+        "other labs' validation subjects (each prediction +- a fixed half-width). On a lab it "
+        "never saw this covers less than 90 %: streaming adapts the interval to the wearer "
+        "(docs/realtime.md, `make bench-intervals`)."
+    )
+    body = [[r.test_lab, r.inputs, f"{r.interval_coverage:.3f}",
+             f"{r.interval_mean_width_deg:.2f}"]
+            for r in sel.sort_values(["inputs", "test_lab"]).itertuples()]  # fmt: skip
+    doc.table(["lab left out", "inputs", "coverage", "mean width (deg)"], body)
 
 
 def _paired(cells, labs, col_a: str, col_b: str) -> tuple[dict, float, float]:
