@@ -41,7 +41,10 @@ bench-fuzz: install
 
 bench-intervals: install
 	$(BIN)/gaitpredict reproduce --grid benchmarks/grids/lolo.yaml --data $(SHARED) --out runs/cross-lab-intervals --no-report
+	$(BIN)/gaitpredict reproduce --grid benchmarks/grids/subject-folds.yaml --data $(SHARED) --out runs/cross-lab-intervals --no-report
 	$(BIN)/python benchmarks/intervals.py --data $(SHARED) --results runs/cross-lab-intervals
+	$(BIN)/python benchmarks/intervals.py --data $(SHARED) --results runs/cross-lab-intervals --inputs arms+legs-shared --out runs/intervals-arms-legs
+	$(BIN)/python benchmarks/intervals.py --data $(SHARED) --results runs/cross-lab-intervals --new-subjects --out runs/intervals-new-subjects
 
 bench-latency: install
 	@test -n "$(CKPT)" || { echo "no checkpoint: run 'make run' first or pass CKPT=path/model.pt"; exit 2; }
