@@ -235,3 +235,47 @@ def test_the_cross_lab_report_lists_the_offline_interval_of_each_lab_left_out(tm
     doc = Document("x")
     _interval_table(doc, rows.drop(columns=["interval_coverage"]), "attn-cnn-lstm")
     assert "interval" not in doc.markdown(tmp_path)  # results from before 0.6.0: no table
+
+
+def test_the_lsl_outlet_carries_the_interval_bounds(calibrated, walk):
+    """Prediction, lower and upper bound, then bridged: the streamed values over LSL, in
+    one process (a publisher thread, the predictor thread, an inlet here)."""
+    import threading
+    import time
+
+    pylsl = pytest.importorskip("pylsl", reason="the lsl extra (pylsl) is not installed")
+    from gaitpredict.realtime import StreamingPredictor
+    from gaitpredict.realtime.lsl import channel_labels, publish, stream_lsl
+
+    path, _ = calibrated
+    tag = f"gpi{time.time_ns() % 10**9}"
+    sp = StreamingPredictor.from_checkpoint(path, backend="torch", coverage=0.9)
+    reference = StreamingPredictor.from_checkpoint(path, backend="torch", coverage=0.9)
+    expected = [p for p in (reference.push(f) for f in walk.select(list(sp.channels)).angles_deg)
+                if p is not None]  # fmt: skip
+    worker = threading.Thread(
+        target=stream_lsl, args=(sp, f"{tag}-in", f"{tag}-out"), kwargs={"idle_timeout_s": 3}
+    )
+    worker.start()
+    found = pylsl.resolve_byprop("name", f"{tag}-out", 1, 30)
+    assert found, "the predictor's outlet never appeared"
+    inlet = pylsl.StreamInlet(found[0])
+    assert channel_labels(inlet.info(10)) == [
+        "r_knee_flex@+100ms", "r_knee_flex@+100ms_lo", "r_knee_flex@+100ms_hi", "bridged"
+    ]  # fmt: skip
+    inlet.open_stream(10)
+    sender = threading.Thread(target=publish, args=(walk, f"{tag}-in"),
+                              kwargs={"realtime": False, "wait_s": 30})  # fmt: skip
+    sender.start()
+    got, deadline = [], time.time() + 60
+    while len(got) < len(expected) and time.time() < deadline:
+        sample, _ = inlet.pull_sample(timeout=1.0)
+        if sample is not None:
+            got.append(sample)
+    sender.join(30)
+    worker.join(30)
+    got = np.array(got)
+    assert len(got) == len(expected)
+    np.testing.assert_allclose(got[:, 1], [p.lo_deg[0] for p in expected], atol=1e-9)
+    np.testing.assert_allclose(got[:, 2], [p.hi_deg[0] for p in expected], atol=1e-9)
+    assert (got[:, 1] < got[:, 0]).all() and (got[:, 0] < got[:, 2]).all()
