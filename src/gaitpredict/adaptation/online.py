@@ -40,6 +40,7 @@ from scipy.linalg.blas import daxpy, dger, dsymv, dsyr
 from ..atomic import write_json
 from ..errors import CheckpointError, ConfigError
 from ..options import setting
+from ..windowing.delay import TruthDelay
 
 FORMAT = "gaitpredict-adaptation/1"
 SAFETY_LIMITS = {"gate_deg": 25.0, "max_correction_deg": 10.0}  # the documented defaults
@@ -94,7 +95,7 @@ class OnlineAdapter:
         self._z = np.zeros((n, self.d))
         self._base = np.zeros((n, self.m))
         self._used = np.zeros((n, self.m))  # the correction each prediction computed
-        self._valid = [False] * n
+        self._delay = TruthDelay(self.h)
         self._base1, self._used1 = [0.0] * n, [0.0] * n  # one target: Python floats
         self._z[:, -1] = 1.0
         self._t0 = int(self.target_idx[0])
@@ -121,8 +122,7 @@ class OnlineAdapter:
     def interrupt(self) -> None:
         """A gap: predictions still waiting for their truth are dropped; what was learned
         about the wearer is kept."""
-        self._valid[:] = [False] * len(self._valid)
-        self._step = 0
+        self._delay.interrupt()
 
     @property
     def P(self) -> np.ndarray:
@@ -143,12 +143,8 @@ class OnlineAdapter:
 
     # -- the hot path ----------------------------------------------------------------------
     def observe(self, frame: np.ndarray, held: bool) -> None:
-        self._step += 1
-        k = (self._step - self.h) % (self.h + 1)
-        if not self._valid[k]:
-            return
-        self._valid[k] = False
-        if held:
+        k = self._delay.arrived()
+        if k is None or held:
             return
         z, decay = self._z[k], self._guard_decay
         if self.m == 1:  # the usual case, in Python floats: a third of the time of arrays
@@ -195,10 +191,9 @@ class OnlineAdapter:
 
     def correct(self, features: np.ndarray, base: np.ndarray, valid: bool, out: np.ndarray):
         """Write the adapted prediction into `out` (the base one while the guard says so)."""
-        k = self._step % (self.h + 1)
+        k = self._delay.wait(valid)
         z = self._z[k]
         z[:-1] = features
-        self._valid[k] = valid
         active = self.active
         if self.m == 1:
             b = float(base[0])

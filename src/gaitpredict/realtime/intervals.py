@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..evaluation.intervals import Calibration, OnlineInterval
+from ..windowing.delay import TruthDelay
 
 
 class StreamIntervals:
@@ -31,8 +32,7 @@ class StreamIntervals:
             self.online = OnlineInterval(last, coverage, spec.rate_hz)
             self._pred = np.zeros((self.h + 1, n_t))
             self._hw = np.zeros((self.h + 1, n_t))
-            self._valid = [False] * (self.h + 1)
-            self._step = 0
+            self._delay = TruthDelay(self.h)
         self._out = self.offline.copy()
         # one output (one target, one horizon step): Python floats on the hot path
         self.scalar = self.online is not None and spec.n_outputs == 1
@@ -45,12 +45,8 @@ class StreamIntervals:
         """A model-grid frame arrived: it is the truth of the prediction made h frames ago."""
         if self.online is None:
             return
-        self._step += 1
-        k = (self._step - self.h) % (self.h + 1)
-        if not self._valid[k]:
-            return
-        self._valid[k] = False
-        if held:
+        k = self._delay.arrived()
+        if k is None or held:
             return
         if self.scalar:
             self.online.update1(abs(float(frame[self._t0]) - self._pred1[k]), self._hw1[k])
@@ -63,25 +59,22 @@ class StreamIntervals:
         model, else an array); remembered for its truth."""
         if self.scalar:
             hw = self.online.half_width1(bridged)
-            k = self._step % (self.h + 1)
+            k = self._delay.wait(not bridged)
             self._pred1[k], self._hw1[k] = float(prediction[0]), hw
-            self._valid[k] = not bridged
             return hw
         out = self._out
         out[:] = self.offline_bridged if bridged else self.offline
         if self.online is not None:
             hw = self.online.half_width(bridged)
             out[self.last] = hw
-            k = self._step % (self.h + 1)
+            k = self._delay.wait(not bridged)
             self._pred[k] = prediction[self.last]
             self._hw[k] = hw
-            self._valid[k] = not bridged
         return out.copy()
 
     def interrupt(self) -> None:
         if self.online is not None:
-            self._valid = [False] * (self.h + 1)
-            self._step = 0
+            self._delay.interrupt()
 
     def forget(self) -> None:
         self.interrupt()
