@@ -27,6 +27,7 @@ class Predictor:
         self.dtype = dtype
         self.model = copy.deepcopy(model).to(dtype)
         self.spec, self.payload = spec, payload or {}
+        self._calibration = None
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -44,8 +45,9 @@ class Predictor:
                 return None
             coverage = DEFAULT_COVERAGE
         c = check_coverage(coverage)
-        calibration = calibration_of(self.payload, "this model")
-        return calibration.half_width((1 + c) / 2 if bridged else c)
+        if self._calibration is None:  # read once from the checkpoint
+            self._calibration = calibration_of(self.payload, "this model")
+        return self._calibration.half_width((1 + c) / 2 if bridged else c)
 
     @torch.no_grad()
     def predict_windows(self, x_deg: np.ndarray) -> np.ndarray:
