@@ -94,9 +94,5 @@ def identity_dict(obj) -> dict:
             continue
         if "legacy" in f.metadata and value == f.metadata["legacy"]:
             continue
-        out[f.name] = identity_dict(value) if dataclasses.is_dataclass(value) else _plain(value)
+        out[f.name] = identity_dict(value) if dataclasses.is_dataclass(value) else value
     return out
-
-
-def _plain(value):
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
