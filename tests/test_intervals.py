@@ -279,3 +279,30 @@ def test_the_lsl_outlet_carries_the_interval_bounds(calibrated, walk):
     np.testing.assert_allclose(got[:, 1], [p.lo_deg[0] for p in expected], atol=1e-9)
     np.testing.assert_allclose(got[:, 2], [p.hi_deg[0] for p in expected], atol=1e-9)
     assert (got[:, 1] < got[:, 0]).all() and (got[:, 0] < got[:, 2]).all()
+
+
+def test_predict_evaluate_and_stream_report_the_same_roughness_ratio(
+    calibrated, walk, capsys, tmp_path
+):
+    """One recording, three paths: the roughness ratio of the predicted knee (RMS of its
+    second difference over the truth's) is the same number (issue 22's measure)."""
+    import json
+
+    from gaitpredict.cli import main
+    from gaitpredict.evaluation.metrics import roughness_ratio
+    from gaitpredict.evaluation.predictor import load_predictor
+
+    path, _ = calibrated
+    file = str(walk.source)
+    table = load_predictor(path).predict_trial(walk)
+    expected = roughness_ratio(table.r_knee_flex_pred_deg, table.r_knee_flex_true_deg)
+    assert expected > 1.0  # a network's 100 ms prediction is rougher than the true knee
+    assert main(["predict", file, "--model", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["roughness_ratio"] == pytest.approx(expected)
+    assert main(["evaluate", str(path), file, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)["roughness_ratio"]
+    assert got == pytest.approx(expected, rel=1e-3)  # windows: the rows with truth
+    stream = ["stream", str(path), "--replay", file, "--backend", "torch", "--json"]
+    assert main([*stream, "--out", str(tmp_path)]) == 0
+    streamed = json.loads(capsys.readouterr().out)["r_knee_flex"]["roughness_ratio"]
+    assert streamed == pytest.approx(expected, rel=1e-3)

@@ -170,3 +170,22 @@ def test_the_recipes_are_the_runs_0_5_0_trained():
     from gaitpredict.experiments import load_recipe
 
     assert {n: run_id(load_recipe(n)) for n in RECIPE_IDS_050} == RECIPE_IDS_050
+
+
+def test_roughness_ratio_known_answers():
+    from gaitpredict.evaluation.metrics import roughness_ratio
+
+    t = np.arange(200) / 100.0
+    truth = 40 * np.sin(2 * np.pi * t)
+    assert roughness_ratio(truth, truth) == pytest.approx(1.0)
+    assert roughness_ratio(2 * truth + 5, truth) == pytest.approx(2.0)  # offset: no roughness
+    assert roughness_ratio(truth + 0.3 * t, truth) == pytest.approx(1.0)  # a ramp: none either
+    jitter = truth + 0.5 * (-1.0) ** np.arange(200)  # +-0.5 deg every other frame
+    d2 = np.sqrt(np.mean(np.diff(truth, 2) ** 2))
+    assert roughness_ratio(jitter, truth) == pytest.approx(np.sqrt(d2**2 + 4.0) / d2, rel=1e-3)
+    gap = truth.copy()
+    gap[100] = np.nan  # the three second differences that touch the gap are left out
+    frames = np.r_[np.arange(100), np.arange(150, 250)]  # a break in time, not a jump
+    assert roughness_ratio(truth, truth, frames) == pytest.approx(1.0)
+    assert roughness_ratio(gap, truth) == pytest.approx(1.0)
+    assert roughness_ratio(truth[:2], truth[:2]) is None

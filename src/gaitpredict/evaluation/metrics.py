@@ -51,3 +51,26 @@ def error_table(pred: np.ndarray, truth: np.ndarray, spec, subjects=None) -> dic
             for s in np.unique(subjects)
         }
     return out
+
+
+def roughness_ratio(pred, truth, frames=None) -> float | None:
+    """How much rougher a predicted trajectory is than the true one: the RMS of its second
+    difference over the truth's, on the same consecutive frames (1: as smooth as the true
+    angle; an actuator asked to track a ratio of 2.5 is shaken). `frames`: each row's model
+    frame (default consecutive rows); a second difference counts only over three frames in
+    a row, all finite. None when fewer than three such frames, or a flat truth."""
+    p, t = np.asarray(pred, dtype=float), np.asarray(truth, dtype=float)
+    f = np.arange(len(p)) if frames is None else np.asarray(frames)
+    if len(p) < 3:
+        return None
+    ok = (
+        (f[2:] - f[1:-1] == 1)
+        & (f[1:-1] - f[:-2] == 1)
+        & np.isfinite(p[2:] + p[1:-1] + p[:-2] + t[2:] + t[1:-1] + t[:-2])
+    )
+    if not ok.any():
+        return None
+    d2p = (p[2:] - 2 * p[1:-1] + p[:-2])[ok]
+    d2t = (t[2:] - 2 * t[1:-1] + t[:-2])[ok]
+    denominator = np.sqrt(np.mean(d2t**2))
+    return float(np.sqrt(np.mean(d2p**2)) / denominator) if denominator > 0 else None

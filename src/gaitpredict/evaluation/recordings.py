@@ -13,7 +13,7 @@ from ..data.io import read_trial, recordings_in
 from ..errors import ConfigError, GaitDataError
 from ..windowing.windows import Windows
 from .intervals import DEFAULT_COVERAGE, interval_scores
-from .metrics import error_table, mae, rmse
+from .metrics import error_table, mae, rmse, roughness_ratio
 
 
 def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -60,9 +60,19 @@ def evaluate_trials(predictor, trials, coverage: float | None = None) -> dict:
         **error_table(pred, truth, spec, subjects),
         "n_windows": len(windows),
         "n_bridged": int(windows.bridged.sum()),
+        **_roughness(windows, pred, truth),
         "n_trials": len(ready),
         **_interval_scores(predictor, pred, truth, windows.bridged, coverage),
     }
+
+
+def _roughness(windows, pred, truth) -> dict:
+    """The median recording's roughness ratio (last output), over its consecutive windows."""
+    frames, owner = windows.frame_of(np.arange(len(windows))), np.asarray(windows.owner)
+    ratios = [roughness_ratio(pred[owner == k, -1], truth[owner == k, -1], frames[owner == k])
+              for k in np.unique(owner)]  # fmt: skip
+    ratios = [r for r in ratios if r is not None]
+    return {"roughness_ratio": float(np.median(ratios))} if ratios else {}
 
 
 def _interval_scores(predictor, pred, truth, bridged, coverage) -> dict:
@@ -115,6 +125,7 @@ def table_scores(table, target: str) -> dict:
         return {}
     p, t = table.loc[ok, pred_col].to_numpy(), table.loc[ok, truth_col].to_numpy()
     out = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum()), "_pairs": (p, t)}
+    out["roughness_ratio"] = roughness_ratio(table[pred_col], table[truth_col])
     if f"{target}_lo_deg" in table:
         lo, hi = table.loc[ok, f"{target}_lo_deg"], table.loc[ok, f"{target}_hi_deg"]
         out["coverage"] = float(((t >= lo) & (t <= hi)).mean())
@@ -130,6 +141,9 @@ def pooled_scores(scores: list[dict]) -> dict:
         return {}
     p, t = np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs])
     out = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t)}
+    rough = [s["roughness_ratio"] for s in scores if s and s.get("roughness_ratio") is not None]
+    if rough:  # the median recording's
+        out["roughness_ratio"] = float(np.median(rough))
     inside = [s["_inside"] for s in scores if s and "_inside" in s]
     if inside:
         out["coverage"] = float(np.concatenate([i for i, _ in inside]).mean())

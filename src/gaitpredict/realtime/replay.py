@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..data.trial import Trial
 from ..errors import ConfigError
-from ..evaluation.metrics import mae, rmse
+from ..evaluation.metrics import mae, rmse, roughness_ratio
 
 
 def replay(
@@ -83,11 +83,25 @@ def score(table: pd.DataFrame, targets) -> dict:
         ok = table[f"{ch}_true_deg"].notna()
         p, t = table.loc[ok, f"{ch}_pred_deg"], table.loc[ok, f"{ch}_true_deg"]
         out[ch] = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum())}
+        rough = [roughness_ratio(r[f"{ch}_pred_deg"], r[f"{ch}_true_deg"], _model_frames(r))
+                 for _, r in table.groupby("recording", sort=False)]  # fmt: skip
+        rough = [r for r in rough if r is not None]
+        if rough:  # the median recording's
+            out[ch]["roughness_ratio"] = float(np.median(rough))
         if f"{ch}_lo_deg" in table:
             inside = (t >= table.loc[ok, f"{ch}_lo_deg"]) & (t <= table.loc[ok, f"{ch}_hi_deg"])
             width = table.loc[ok, f"{ch}_hi_deg"] - table.loc[ok, f"{ch}_lo_deg"]
             out[ch] |= {"coverage": float(inside.mean()), "mean_width_deg": float(width.mean())}
     return out
+
+
+def _model_frames(rows: pd.DataFrame) -> np.ndarray:
+    """Each prediction's model-grid frame, from its time (predictions are one model frame
+    apart except across gaps)."""
+    t = rows["time_s"].to_numpy()
+    step = np.diff(t)
+    step = float(np.median(step[step > 0])) if (step > 0).any() else 1.0
+    return np.round((t - t[0]) / step).astype(int)
 
 
 def _errors(table: pd.DataFrame, targets, column: str) -> np.ndarray:
