@@ -60,13 +60,13 @@ def evaluate_trials(predictor, trials, coverage: float | None = None) -> dict:
         **error_table(pred, truth, spec, subjects),
         "n_windows": len(windows),
         "n_bridged": int(windows.bridged.sum()),
-        **_roughness(windows, pred, truth),
+        **windows_roughness(windows, pred, truth),
         "n_trials": len(ready),
         **_interval_scores(predictor, pred, truth, windows.bridged, coverage),
     }
 
 
-def _roughness(windows, pred, truth) -> dict:
+def windows_roughness(windows, pred, truth) -> dict:
     """The median recording's roughness ratio (last output), over its consecutive windows."""
     frames, owner = windows.frame_of(np.arange(len(windows))), np.asarray(windows.owner)
     ratios = [roughness_ratio(pred[owner == k, -1], truth[owner == k, -1], frames[owner == k])

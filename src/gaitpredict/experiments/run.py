@@ -18,7 +18,7 @@ from ..atomic import write_json
 from ..data.datasets import Dataset
 from ..evaluation.intervals import DEFAULT_COVERAGE, Calibration, interval_scores, needed
 from ..evaluation.metrics import error_table
-from ..evaluation.recordings import predict_all
+from ..evaluation.recordings import predict_all, windows_roughness
 from ..models import create_model, model_info
 from ..training.checkpoint import save_checkpoint
 from ..training.trainer import fit_normalisation, resolve_precision, seed_everything, train
@@ -111,7 +111,7 @@ def run_experiment(dataset: Dataset, cfg: RunConfig, out_dir) -> dict:
     if test_w is not None:
         pred, truth = predict_all(model, test_w)
         subjects = [test_w.trials[k].subject for k in test_w.owner]
-        tested = error_table(pred, truth, spec, subjects)
+        tested = error_table(pred, truth, spec, subjects) | windows_roughness(test_w, pred, truth)
         if calibration.n >= needed(DEFAULT_COVERAGE):
             scores = interval_scores(pred, truth, calibration.half_width(DEFAULT_COVERAGE))
             tested |= {f"interval_{k}": v for k, v in scores.items()}

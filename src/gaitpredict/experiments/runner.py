@@ -107,6 +107,7 @@ def execute_run(data_root, cfg_dict: dict, run_dir: str, threads: int = 1) -> di
         # the 90 % split-conformal interval on the test windows (validation-calibrated)
         "interval_coverage": metrics.get("interval_coverage"),
         "interval_mean_width_deg": metrics.get("interval_mean_width_deg"),
+        "roughness_ratio": metrics.get("roughness_ratio"),  # the median test recording's
         "run_seconds": round(time.perf_counter() - start, 3),
         "worker": f"{platform.node()}:{os.getpid()}",
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
