@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from gaitpredict.data.corpus import load_corpus  # noqa: E402
 from gaitpredict.data.io import read_trial  # noqa: E402
-from gaitpredict.evaluation.intervals import calibration_of  # noqa: E402
+from gaitpredict.evaluation.intervals import bridged_coverage, calibration_of  # noqa: E402
 from gaitpredict.evaluation.machine import cpu_description  # noqa: E402
 from gaitpredict.realtime import StreamingPredictor  # noqa: E402
 from gaitpredict.realtime.replay import replay_many  # noqa: E402
@@ -101,6 +101,14 @@ def scores(table, methods, rows) -> dict:
     return out
 
 
+def interval_settings(ckpt):
+    """(spec, offline half-width, bridged half-width, validation RMSE) of a checkpoint."""
+    _, spec, payload = load_checkpoint(ckpt)
+    cal = calibration_of(payload, str(ckpt))
+    half, half_b = cal.half_width(COVERAGE)[0], cal.half_width(bridged_coverage(COVERAGE))[0]
+    return spec, half, half_b, payload["extra"]["metrics"]["val_rmse_deg"]
+
+
 def stream_subject(ckpt, trials, half, half_b, val_rmse):
     sp = StreamingPredictor.from_checkpoint(ckpt, backend="auto", coverage=COVERAGE)
     table = replay_many(sp, trials)
@@ -139,10 +147,7 @@ def main() -> None:
         data = load_corpus([str(args.data / lab)])
         parts = {"later": [], "first": []}
         for who, ckpt in jobs[lab]:
-            _, spec, payload = load_checkpoint(ckpt)
-            cal = calibration_of(payload, str(ckpt))
-            half, half_b = cal.half_width(COVERAGE)[0], cal.half_width((1 + COVERAGE) / 2)[0]
-            val_rmse = payload["extra"]["metrics"]["val_rmse_deg"]
+            spec, half, half_b, val_rmse = interval_settings(ckpt)
             usable, _ = data.with_channels(list(dict.fromkeys(spec.inputs + spec.target)))
             subjects = [who.split("/", 1)[1]] if who else sorted(usable.subjects)
             for subject in subjects:
@@ -223,10 +228,7 @@ def over_time(every, png: Path, title: str) -> list[dict]:
 def off_walking(ckpt, folder: Path, out: Path) -> dict:
     """The CMU-left-out network on recordings that are not walking, from the fifth second."""
     found = {}
-    _, _, payload = load_checkpoint(ckpt)
-    cal = calibration_of(payload, str(ckpt))
-    half, half_b = cal.half_width(COVERAGE)[0], cal.half_width((1 + COVERAGE) / 2)[0]
-    val_rmse = payload["extra"]["metrics"]["val_rmse_deg"]
+    _, half, half_b, val_rmse = interval_settings(ckpt)
     for name in ("05_02.bvh", "62_07.bvh"):
         if not (folder / name).is_file():
             continue

@@ -32,6 +32,12 @@ MAX_STORED = 4000  # errors kept per output (a seeded sample of the validation w
 MAX_VALUES = 20000  # errors kept in all (multi-horizon models keep fewer per output)
 
 
+def bridged_coverage(coverage: float) -> float:
+    """The coverage a bridged prediction's interval is given, (1 + c) / 2, halving its share
+    of misses: its window holds frames held across a gap, which carry no new motion."""
+    return (1.0 + coverage) / 2.0
+
+
 def check_coverage(coverage: float) -> float:
     try:
         c = float(coverage)
@@ -111,8 +117,7 @@ class OnlineInterval:
 
     `half_width(bridged)` gives the current half-width per output; `update(errors)` takes
     the absolute errors (deg) of one earlier prediction whose truth has arrived. A bridged
-    prediction's interval uses the quantile at coverage (1 + c) / 2 (half the share of
-    misses): its window holds frames held across a gap, which carry no new motion."""
+    prediction's interval uses the quantile at `bridged_coverage`."""
 
     def __init__(
         self,
@@ -138,8 +143,8 @@ class OnlineInterval:
         self.updates = self.misses = 0
 
     def _level(self, bridged: bool) -> float:
-        alpha = self.alpha / 2 if bridged else self.alpha
-        return min(max(1.0 - alpha, 0.0), 1.0)
+        level = bridged_coverage(1.0 - self.alpha) if bridged else 1.0 - self.alpha
+        return min(max(level, 0.0), 1.0)
 
     def _quantile(self, j: int, level: float) -> float:
         """The conformal quantile at `level` of output j's recent errors (the calibration's
@@ -230,9 +235,39 @@ def interval_scores(pred, truth, half_width) -> dict:
     return {"coverage": float(inside.mean()), "mean_width_deg": float(2 * hw[ok].mean())}
 
 
+def interval_hits(table, targets):
+    """(inside, width) per row and target of a prediction table with `<target>_lo_deg`,
+    `_hi_deg` and `_true_deg` columns (inside: NaN where the truth is unknown), or None for
+    a table without interval columns."""
+    if f"{targets[0]}_lo_deg" not in table or f"{targets[0]}_true_deg" not in table:
+        return None
+    truth = np.stack([table[f"{ch}_true_deg"] for ch in targets], axis=1).astype(float)
+    lo = np.stack([table[f"{ch}_lo_deg"] for ch in targets], axis=1).astype(float)
+    hi = np.stack([table[f"{ch}_hi_deg"] for ch in targets], axis=1).astype(float)
+    inside = np.where(np.isfinite(truth), (truth >= lo) & (truth <= hi), np.nan)
+    return inside, hi - lo
+
+
+def hits_summary(inside, width, rows=None) -> dict:
+    """Coverage and mean width (deg) over the rows of `interval_hits` where the truth is
+    known (None for both when it is nowhere)."""
+    if rows is not None:
+        inside, width = inside[rows], width[rows]
+    known = np.isfinite(inside)
+    if not known.any():
+        return {"coverage": None, "mean_width_deg": None}
+    return {"coverage": float(inside[known].mean()), "mean_width_deg": float(width[known].mean())}
+
+
+def stored_calibration(payload: dict, where: str) -> Calibration | None:
+    """The calibration a checkpoint's payload stores (None: it stores none)."""
+    stored = (payload.get("extra") or {}).get("calibration")
+    return None if stored is None else Calibration.from_dict(stored, where)
+
+
 def calibration_of(payload: dict, where: str) -> Calibration:
     """The calibration a checkpoint stores, or a ConfigError saying it has none."""
-    stored = (payload.get("extra") or {}).get("calibration")
-    if stored is None:
+    calibration = stored_calibration(payload, where)
+    if calibration is None:
         raise ConfigError(NO_CALIBRATION.format(what=where))
-    return Calibration.from_dict(stored, where)
+    return calibration

@@ -14,7 +14,7 @@ from ..data.trial import Trial
 from ..errors import ChannelError, GaitDataError
 from ..training.checkpoint import load_checkpoint
 from ..windowing.gaps import bridge
-from .intervals import DEFAULT_COVERAGE, calibration_of, check_coverage
+from .intervals import DEFAULT_COVERAGE, bridged_coverage, calibration_of, check_coverage
 
 
 class Predictor:
@@ -39,7 +39,8 @@ class Predictor:
 
     def half_width(self, coverage: float | None, bridged: bool = False) -> np.ndarray | None:
         """The split-conformal half-width (deg) per output at `coverage` (None: at 90 % if
-        the model is calibrated, else no interval); a bridged window's at (1 + c) / 2."""
+        the model is calibrated, else no interval); a bridged window's at
+        `bridged_coverage`."""
         if coverage is None:
             if not self.calibrated:
                 return None
@@ -47,7 +48,16 @@ class Predictor:
         c = check_coverage(coverage)
         if self._calibration is None:  # read once from the checkpoint
             self._calibration = calibration_of(self.payload, "this model")
-        return self._calibration.half_width((1 + c) / 2 if bridged else c)
+        return self._calibration.half_width(bridged_coverage(c) if bridged else c)
+
+    def row_half_widths(self, coverage: float | None, bridged: np.ndarray) -> np.ndarray | None:
+        """(rows, outputs) half-widths for predictions whose windows were `bridged` or not
+        (None: no interval, as `half_width`)."""
+        hw = self.half_width(coverage)
+        if hw is None:
+            return None
+        wide = self.half_width(coverage or DEFAULT_COVERAGE, bridged=True)
+        return np.where(np.asarray(bridged)[:, None], wide, hw)
 
     @torch.no_grad()
     def predict_windows(self, x_deg: np.ndarray) -> np.ndarray:
@@ -99,10 +109,7 @@ class Predictor:
         time_s = np.arange(len(pred)) / self.spec.rate_hz
         horizon_s = self.spec.horizon_frames / self.spec.rate_hz
         table = {"time_s": time_s, "target_time_s": time_s + horizon_s, "bridged": bridged}
-        hw = self.half_width(coverage)
-        if hw is not None:
-            hw = np.where(bridged[:, None], self.half_width(coverage or DEFAULT_COVERAGE, True),
-                          hw)  # fmt: skip
+        hw = self.row_half_widths(coverage, bridged)
         for j, ch in enumerate(self.spec.target):
             table[f"{ch}_pred_deg"] = pred[:, k + j]
             if hw is not None:

@@ -12,7 +12,7 @@ from ..data.datasets import load_dataset
 from ..data.io import read_trial, recordings_in
 from ..errors import ConfigError, GaitDataError
 from ..windowing.windows import Windows
-from .intervals import DEFAULT_COVERAGE, interval_scores
+from .intervals import DEFAULT_COVERAGE, hits_summary, interval_hits, interval_scores
 from .metrics import error_table, mae, rmse, roughness_ratio
 
 
@@ -78,12 +78,11 @@ def windows_roughness(windows, pred, truth) -> dict:
 def _interval_scores(predictor, pred, truth, bridged, coverage) -> dict:
     """Coverage and mean width of the model's offline intervals (none if uncalibrated and
     no coverage was asked for)."""
-    hw = predictor.half_width(coverage)
+    hw = predictor.row_half_widths(coverage, bridged)
     if hw is None:
         return {}
-    c = coverage or DEFAULT_COVERAGE
-    hw = np.where(np.asarray(bridged)[:, None], predictor.half_width(c, True), hw)
-    return {"interval": {"nominal": c, **interval_scores(pred, truth, hw)}}
+    nominal = coverage or DEFAULT_COVERAGE
+    return {"interval": {"nominal": nominal, **interval_scores(pred, truth, hw)}}
 
 
 def usable_recordings(spec, data: str | None) -> list:
@@ -126,11 +125,10 @@ def table_scores(table, target: str) -> dict:
     p, t = table.loc[ok, pred_col].to_numpy(), table.loc[ok, truth_col].to_numpy()
     out = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum()), "_pairs": (p, t)}
     out["roughness_ratio"] = roughness_ratio(table[pred_col], table[truth_col])
-    if f"{target}_lo_deg" in table:
-        lo, hi = table.loc[ok, f"{target}_lo_deg"], table.loc[ok, f"{target}_hi_deg"]
-        out["coverage"] = float(((t >= lo) & (t <= hi)).mean())
-        out["mean_width_deg"] = float((hi - lo).mean())
-        out["_inside"] = ((t >= lo) & (t <= hi)).to_numpy(), (hi - lo).to_numpy()
+    hits = interval_hits(table[ok], [target])
+    if hits is not None:
+        out |= hits_summary(*hits)
+        out["_hits"] = hits
     return out
 
 
@@ -144,8 +142,8 @@ def pooled_scores(scores: list[dict]) -> dict:
     rough = [s["roughness_ratio"] for s in scores if s and s.get("roughness_ratio") is not None]
     if rough:  # the median recording's
         out["roughness_ratio"] = float(np.median(rough))
-    inside = [s["_inside"] for s in scores if s and "_inside" in s]
-    if inside:
-        out["coverage"] = float(np.concatenate([i for i, _ in inside]).mean())
-        out["mean_width_deg"] = float(np.concatenate([w for _, w in inside]).mean())
+    hits = [s["_hits"] for s in scores if s and "_hits" in s]
+    if hits:
+        out |= hits_summary(np.concatenate([i for i, _ in hits]),
+                            np.concatenate([w for _, w in hits]))  # fmt: skip
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evaluation.intervals import Calibration, OnlineInterval
+from ..evaluation.intervals import Calibration, OnlineInterval, bridged_coverage
 from ..windowing.delay import TruthDelay
 
 
@@ -23,7 +23,7 @@ class StreamIntervals:
         n_t = len(spec.target)
         self.last = slice(spec.n_outputs - n_t, spec.n_outputs)  # the last horizon step
         self.offline = calibration.half_width(coverage)
-        self.offline_bridged = calibration.half_width((1 + coverage) / 2)
+        self.offline_bridged = calibration.half_width(bridged_coverage(coverage))
         self.h = spec.horizon_frames
         self.target_idx = list(spec.target_in_inputs) if online else []
         self.online = None

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..data.trial import Trial
 from ..errors import ConfigError
+from ..evaluation.intervals import hits_summary, interval_hits
 from ..evaluation.metrics import mae, rmse, roughness_ratio
 
 
@@ -88,10 +89,9 @@ def score(table: pd.DataFrame, targets) -> dict:
         rough = [r for r in rough if r is not None]
         if rough:  # the median recording's
             out[ch]["roughness_ratio"] = float(np.median(rough))
-        if f"{ch}_lo_deg" in table:
-            inside = (t >= table.loc[ok, f"{ch}_lo_deg"]) & (t <= table.loc[ok, f"{ch}_hi_deg"])
-            width = table.loc[ok, f"{ch}_hi_deg"] - table.loc[ok, f"{ch}_lo_deg"]
-            out[ch] |= {"coverage": float(inside.mean()), "mean_width_deg": float(width.mean())}
+        hits = interval_hits(table, [ch])
+        if hits is not None:
+            out[ch] |= hits_summary(*hits)
     return out
 
 
@@ -134,9 +134,9 @@ def summary(table: pd.DataFrame, targets, segment_s: float = 10.0) -> dict:
     if adapting:
         out["rmse_deg_unadapted"] = _rmse(e_un)
         out["mae_deg_unadapted"] = float(np.mean(np.abs(e_un[np.isfinite(e_un)])))
-    inside, width = _intervals(table, targets)
-    if inside is not None:
-        out |= _covered(inside, width, np.ones(len(table), bool))
+    hits = interval_hits(table, targets)
+    if hits is not None:
+        out |= hits_summary(*hits)
     segments = []
     walk = table["walk_s"].to_numpy()
     end = float(walk.max()) if len(walk) else 0.0
@@ -149,8 +149,8 @@ def summary(table: pd.DataFrame, targets, segment_s: float = 10.0) -> dict:
         }
         if adapting:
             seg["rmse_deg_unadapted"] = _rmse(e_un[rows])
-        if inside is not None:
-            seg |= _covered(inside, width, rows)
+        if hits is not None:
+            seg |= hits_summary(*hits, rows)
         segments.append(seg)
     out["segments"] = segments
     return out
@@ -182,23 +182,3 @@ def write_outputs(table: pd.DataFrame, targets, out_dir, title: str) -> list[Pat
         band=band,
     )
     return [out / "stream_predictions.csv", png]
-
-
-def _intervals(table: pd.DataFrame, targets):
-    """(inside, width) per prediction and target where the truth is known, or (None, None)
-    for a table without interval columns."""
-    if f"{targets[0]}_lo_deg" not in table:
-        return None, None
-    truth = np.stack([table[f"{ch}_true_deg"] for ch in targets], axis=1)
-    lo = np.stack([table[f"{ch}_lo_deg"] for ch in targets], axis=1)
-    hi = np.stack([table[f"{ch}_hi_deg"] for ch in targets], axis=1)
-    inside = np.where(np.isfinite(truth), (truth >= lo) & (truth <= hi), np.nan)
-    return inside, hi - lo
-
-
-def _covered(inside: np.ndarray, width: np.ndarray, rows: np.ndarray) -> dict:
-    known = np.isfinite(inside[rows])
-    if not known.any():
-        return {"coverage": None, "mean_width_deg": None}
-    return {"coverage": float(inside[rows][known].mean()),
-            "mean_width_deg": float(width[rows][known].mean())}  # fmt: skip

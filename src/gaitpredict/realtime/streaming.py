@@ -42,6 +42,7 @@ from ..evaluation.intervals import (
     NO_CALIBRATION,
     Calibration,
     check_coverage,
+    stored_calibration,
 )
 from ..models import model_info
 from ..models.features import n_features
@@ -113,9 +114,8 @@ class StreamingPredictor:
         from ..training.checkpoint import load_checkpoint
 
         model, spec, payload = load_checkpoint(path)
-        stored = (payload.get("extra") or {}).get("calibration")
-        if stored is not None:
-            kwargs.setdefault("calibration", Calibration.from_dict(stored, str(path)))
+        if "calibration" not in kwargs:
+            kwargs["calibration"] = stored_calibration(payload, str(path))
         return cls(model, spec, payload["model_name"], backend, onnx_path, **kwargs)
 
     @classmethod
