@@ -74,3 +74,10 @@ def roughness_ratio(pred, truth, frames=None) -> float | None:
     d2t = (t[2:] - 2 * t[1:-1] + t[:-2])[ok]
     denominator = np.sqrt(np.mean(d2t**2))
     return float(np.sqrt(np.mean(d2p**2)) / denominator) if denominator > 0 else None
+
+
+def median_recording(ratios) -> dict:
+    """{"roughness_ratio": the median recording's} over per-recording ratios (None: a
+    recording too short to tell), or {} when no recording tells."""
+    known = [r for r in ratios if r is not None]
+    return {"roughness_ratio": float(np.median(known))} if known else {}

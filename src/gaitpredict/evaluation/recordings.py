@@ -13,7 +13,7 @@ from ..data.io import read_trial, recordings_in
 from ..errors import ConfigError, GaitDataError
 from ..windowing.windows import Windows
 from .intervals import DEFAULT_COVERAGE, hits_summary, interval_hits, interval_scores
-from .metrics import error_table, mae, rmse, roughness_ratio
+from .metrics import error_table, mae, median_recording, rmse, roughness_ratio
 
 
 def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -69,10 +69,10 @@ def evaluate_trials(predictor, trials, coverage: float | None = None) -> dict:
 def windows_roughness(windows, pred, truth) -> dict:
     """The median recording's roughness ratio (last output), over its consecutive windows."""
     frames, owner = windows.frame_of(np.arange(len(windows))), np.asarray(windows.owner)
-    ratios = [roughness_ratio(pred[owner == k, -1], truth[owner == k, -1], frames[owner == k])
-              for k in np.unique(owner)]  # fmt: skip
-    ratios = [r for r in ratios if r is not None]
-    return {"roughness_ratio": float(np.median(ratios))} if ratios else {}
+    return median_recording(
+        roughness_ratio(pred[owner == k, -1], truth[owner == k, -1], frames[owner == k])
+        for k in np.unique(owner)
+    )
 
 
 def _interval_scores(predictor, pred, truth, bridged, coverage) -> dict:
@@ -139,9 +139,7 @@ def pooled_scores(scores: list[dict]) -> dict:
         return {}
     p, t = np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs])
     out = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t)}
-    rough = [s["roughness_ratio"] for s in scores if s and s.get("roughness_ratio") is not None]
-    if rough:  # the median recording's
-        out["roughness_ratio"] = float(np.median(rough))
+    out |= median_recording(s.get("roughness_ratio") for s in scores if s)
     hits = [s["_hits"] for s in scores if s and "_hits" in s]
     if hits:
         out |= hits_summary(np.concatenate([i for i, _ in hits]),

@@ -17,7 +17,7 @@ import pandas as pd
 from ..data.trial import Trial
 from ..errors import ConfigError
 from ..evaluation.intervals import hits_summary, interval_hits
-from ..evaluation.metrics import mae, rmse, roughness_ratio
+from ..evaluation.metrics import mae, median_recording, rmse, roughness_ratio
 
 
 def replay(
@@ -84,11 +84,10 @@ def score(table: pd.DataFrame, targets) -> dict:
         ok = table[f"{ch}_true_deg"].notna()
         p, t = table.loc[ok, f"{ch}_pred_deg"], table.loc[ok, f"{ch}_true_deg"]
         out[ch] = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum())}
-        rough = [roughness_ratio(r[f"{ch}_pred_deg"], r[f"{ch}_true_deg"], _model_frames(r))
-                 for _, r in table.groupby("recording", sort=False)]  # fmt: skip
-        rough = [r for r in rough if r is not None]
-        if rough:  # the median recording's
-            out[ch]["roughness_ratio"] = float(np.median(rough))
+        out[ch] |= median_recording(
+            roughness_ratio(r[f"{ch}_pred_deg"], r[f"{ch}_true_deg"], _model_frames(r))
+            for _, r in table.groupby("recording", sort=False)
+        )
         hits = interval_hits(table, [ch])
         if hits is not None:
             out[ch] |= hits_summary(*hits)
