@@ -49,12 +49,14 @@ def _shown(default) -> str:
     return str(default)
 
 
-def add_settings(parser, cls, title: str, prefix: str) -> None:
-    """Every command-line field of dataclass `cls` as an option, in a group of its own."""
+def add_settings(parser, cls, title: str, prefix: str):
+    """Every command-line field of dataclass `cls` as an option, in a group of its own
+    (returned)."""
     group = parser.add_argument_group(title)
     for f in fields(cls):
         if f.metadata.get("cli", True):
             _add(group, cls, f, prefix + f.name)
+    return group
 
 
 def settings_given(args, prefix: str) -> dict:
@@ -69,11 +71,7 @@ def add_run_options(parser) -> None:
     from ..training.trainer import TrainConfig
     from ..windowing.splits import list_splits, split_info
 
-    run = parser.add_argument_group("run")
-    for f in fields(RunConfig):
-        if not f.metadata.get("cli", True):
-            continue
-        _add(run, RunConfig, f, RUN + f.name)
+    run = add_settings(parser, RunConfig, "run", RUN)
     for action in run._group_actions:  # choices that live in registries
         if action.dest == RUN + "model":
             action.choices, action.metavar = list_models(), "NAME"
@@ -112,9 +110,9 @@ def run_config_from_args(args):
         model, model_options, "options " + " ".join(_flag(k) for k in model_options)
     )
     if "split" not in run:
-        named = [n for n in list_splits() if split_info(n).needs in run and split_info(n).option]
+        named = [n for n in list_splits() if split_info(n).needs in run]
         if len(named) != 1:
-            options = [split_info(n).option for n in list_splits() if split_info(n).option]
+            options = [split_info(n).option for n in list_splits() if split_info(n).needs]
             raise ConfigError(
                 "say which split: give one of "
                 + ", ".join(options)

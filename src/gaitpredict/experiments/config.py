@@ -68,10 +68,6 @@ class RunConfig:
     multi_horizon: bool = setting(False, "predict every frame from 1 to the horizon")
     train: TrainConfig = setting(factory=TrainConfig, cli=False)
 
-    def __post_init__(self):
-        if isinstance(self.train, dict):
-            self.train = train_from_dict(self.train)
-
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -105,8 +101,6 @@ class RunConfig:
 
 
 def train_from_dict(d: dict, source: str = "train") -> TrainConfig:
-    if isinstance(d, TrainConfig):
-        return d
     return from_mapping(TrainConfig, d, source)
 
 
