@@ -40,6 +40,7 @@ from gaitpredict.data.corpus import load_corpus  # noqa: E402
 from gaitpredict.data.io import read_trial  # noqa: E402
 from gaitpredict.evaluation.intervals import bridged_coverage, calibration_of  # noqa: E402
 from gaitpredict.evaluation.machine import cpu_description  # noqa: E402
+from gaitpredict.pretrained import pretrained_path  # noqa: E402
 from gaitpredict.realtime import StreamingPredictor  # noqa: E402
 from gaitpredict.realtime.replay import replay_many  # noqa: E402
 from gaitpredict.training.checkpoint import load_checkpoint  # noqa: E402
@@ -174,7 +175,11 @@ def main() -> None:
         pooled = {}  # off walking: the CMU-left-out network only
     cmu = pooled.get("cmu_walking")
     if cmu is not None:
-        report["off_walking"] = off_walking(cmu, args.data / "cmu_bvh_activities", args.out)
+        activities = args.data / "cmu_bvh_activities"
+        report["off_walking"] = off_walking(cmu, activities, args.out)
+        if args.inputs == "legs-sagittal":  # the shipped legs model, trained with CMU
+            shipped = pretrained_path("knee-100ms-legs")
+            report["off_walking_shipped"] = off_walking(shipped, activities, args.out, "shipped_")
     title = ("subjects" if args.new_subjects else "labs") + f" left out, {args.inputs} inputs"
     report["over_time"] = over_time(every, args.out / "coverage_over_time.png", title)
     (args.out / "intervals.json").write_text(json.dumps(report, indent=2))
@@ -225,8 +230,8 @@ def over_time(every, png: Path, title: str) -> list[dict]:
     return rows
 
 
-def off_walking(ckpt, folder: Path, out: Path) -> dict:
-    """The CMU-left-out network on recordings that are not walking, from the fifth second."""
+def off_walking(ckpt, folder: Path, out: Path, prefix: str = "") -> dict:
+    """A network on CMU recordings that are not walking, from their fifth second."""
     found = {}
     _, half, half_b, val_rmse = interval_settings(ckpt)
     for name in ("05_02.bvh", "62_07.bvh"):
@@ -235,7 +240,7 @@ def off_walking(ckpt, folder: Path, out: Path) -> dict:
         table, methods, walk = stream_subject(ckpt, [read_trial(folder / name)], half, half_b,
                                               val_rmse)  # fmt: skip
         found[name] = scores(table, methods, walk >= 5.0)
-        table.to_csv(out / f"off_walking_{name}.csv", index=False)
+        table.to_csv(out / f"{prefix}off_walking_{name}.csv", index=False)
     return found
 
 
@@ -277,12 +282,14 @@ def print_table(report: dict) -> None:
             f"  {r['from_s']:g}-{r['to_s']:g} s: n {r['n']}, online {r['online']['coverage']:.3f}"
             f", offline {r['offline']['coverage']:.3f}, naive {r['naive']['coverage']:.3f}"
         )
-    for name, e in report.get("off_walking", {}).items():
-        print(
-            f"off walking {name} (from 5 s): RMSE {e['rmse_deg']:.2f}, online coverage "
-            f"{e['online']['coverage']:.3f} (width {e['online']['mean_width_deg']:.1f}), "
-            f"offline {e['offline']['coverage']:.3f}, naive {e['naive']['coverage']:.3f}"
-        )
+    shown = [("CMU-left-out network", report.get("off_walking", {})),
+             ("shipped knee-100ms-legs", report.get("off_walking_shipped", {}))]  # fmt: skip
+    for who, found in shown:
+        for name, e in found.items():
+            print(f"off walking {name}, {who} (from 5 s): RMSE {e['rmse_deg']:.2f}, online "
+                  f"coverage {e['online']['coverage']:.3f} (width "
+                  f"{e['online']['mean_width_deg']:.1f}), offline {e['offline']['coverage']:.3f}"
+                  f", naive {e['naive']['coverage']:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
