@@ -21,6 +21,7 @@ from gaitpredict.data.io import FORMATS, detect_format, read_trial
 from gaitpredict.data.plausibility import MAX_ABS_DEG
 from gaitpredict.data.trial import Trial
 from gaitpredict.errors import ConfigError, ExportError, GaitPredictError
+from gaitpredict.evaluation.recordings import predict_all
 from gaitpredict.experiments.config import RunConfig
 from gaitpredict.experiments.grid import Grid, list_profiles, list_recipes, load_recipe
 from gaitpredict.experiments.run import build_windows, run_experiment
@@ -73,6 +74,13 @@ def test_every_model_keeps_what_it_declares(name, windows):
     else:
         with pytest.raises(ConfigError, match="need a network whose head ends in a linear"):
             last_linear(model)
+    if info.online:  # learns frame by frame over whole recordings, not from windows
+        assert info.untrained and not info.exportable and not info.features
+        y, truth = predict_all(model, test)
+        assert y.shape == truth.shape == (len(test), spec.n_outputs) and np.isfinite(y).all()
+        with pytest.raises(ConfigError, match="learns frame by frame"):
+            model(test.all()[0][:7])
+        return
     x = test.all()[0][:7]
     y = model(x)
     assert y.shape == (7, spec.n_outputs) and torch.isfinite(y).all()
@@ -99,6 +107,9 @@ def test_every_model_round_trips_its_checkpoint(name, windows, tmp_path):
     save_checkpoint(tmp_path / "m.pt", model, name, options, spec, RunConfig(model=name).to_dict())
     loaded, spec2, payload = load_checkpoint(tmp_path / "m.pt")
     assert spec2 == spec and payload["run_config"]["model"] == name
+    if model_info(name).online:
+        np.testing.assert_array_equal(predict_all(loaded, test)[0], predict_all(model, test)[0])
+        return
     x = test.all()[0]
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)

@@ -11,7 +11,9 @@ from gaitpredict.training.trainer import TrainConfig, fit_normalisation, seed_ev
 from gaitpredict.windowing.windows import Windows, WindowSpec
 
 NETWORKS = list_models(kind="network")
-VARIANTS = [(m, {}) for m in list_models()] + [
+# online models predict whole recordings: tests/test_online_models.py
+WINDOWED = [m for m in list_models() if not model_info(m).online]
+VARIANTS = [(m, {}) for m in WINDOWED] + [
     (m, {"attention": "before"}) for m in list_models() if model_info(m).attention
 ]
 
@@ -25,6 +27,7 @@ def small(tiny):
 def test_registry_lists_the_paper_models_and_baselines():
     assert {"cnn", "lstm", "cnn-lstm", "attn-cnn-lstm"} <= set(NETWORKS)
     assert list_models(kind="baseline") == ["const-velocity", "hold", "memorise", "ridge"]
+    assert list_models(kind="online") == ["adaptive-oscillator", "phase-template"]
     assert [m for m in list_models() if model_info(m).attention] == ["attn-cnn-lstm"]
     assert [m for m in list_models() if model_info(m).fits] == ["memorise", "ridge"]
     assert all(model_info(m).trainable and model_info(m).exportable for m in NETWORKS)

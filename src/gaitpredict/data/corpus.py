@@ -28,6 +28,8 @@ def load_corpus(sources, labelled: bool = False, **options) -> Dataset:
     """One dataset from several (folders or 'cmu-walking'). With one source it is that
     dataset, subjects unprefixed (unless `labelled`); with more, subjects and trial ids get
     a `lab/` prefix."""
+    if isinstance(sources, str | Path):  # one source, not the characters of its path
+        sources = [sources]
     sources = list(sources) or [CMU_NAME]
     if len(sources) == 1 and not labelled:
         return load_dataset(sources[0], **options)

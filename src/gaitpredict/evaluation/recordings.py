@@ -11,19 +11,38 @@ from ..data import rates
 from ..data.datasets import load_dataset
 from ..data.io import read_trial, recordings_in
 from ..errors import ConfigError, GaitDataError
+from ..models.online import OnlineModel
 from ..windowing.windows import Windows
 from .intervals import DEFAULT_COVERAGE, hits_summary, interval_hits, interval_scores
 from .metrics import error_table, mae, median_recording, rmse, roughness_ratio
 
 
 def predict_all(model, windows: Windows, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """(predictions, truths) in degrees over every window, in chunks, without gradients."""
+    """(predictions, truths) in degrees over every window, in chunks, without gradients.
+
+    A model that learns online (`models.online`) reads each recording whole, frame by
+    frame, carrying what it learned from one recording of a subject to the next and
+    forgetting it at a new subject."""
+    if isinstance(model, OnlineModel):
+        return online_predictions(model, windows), windows.targets().numpy()
     preds, truths = [], []
     with torch.no_grad():
         for x, y in windows.chunks(chunk):
             preds.append(model(x).numpy())
             truths.append(y.numpy())
     return np.concatenate(preds), np.concatenate(truths)
+
+
+def online_predictions(model: OnlineModel, windows: Windows) -> np.ndarray:
+    """An online model's predictions at every window, its trials streamed in order."""
+    out = np.full((len(windows), windows.spec.n_outputs), np.nan)
+    subject = object()
+    for k, x, held, pieces, rows, frames in windows.recordings():
+        if windows.trials[k].subject != subject:
+            model.forget()
+            subject = windows.trials[k].subject
+        out[rows] = model.run(x, held, pieces, windows.spec.window_frames)[frames]
+    return out
 
 
 def read_recordings(paths) -> list:

@@ -15,8 +15,26 @@ from ..errors import ConfigError
 from ..options import check_choices, setting
 
 
+class Options:
+    """A model's options: built by name (`from_kwargs`, unknown names refused), choices
+    checked."""
+
+    @classmethod
+    def from_kwargs(cls, **kwargs):
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(kwargs) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown model option(s) {unknown}; expected {sorted(names)}")
+        cfg = cls(**kwargs)
+        check_choices(cfg)
+        return cfg
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 @dataclass
-class NetConfig:
+class NetConfig(Options):
     conv_filters: int = setting(32, "convolution filters")
     kernel_size: int = setting(5, "convolution kernel, frames")
     pool: int = setting(2, "max-pooling factor")
@@ -31,19 +49,6 @@ class NetConfig:
         "delta", "absolute: the angle; delta: its change from the last observed value",
         choices=("absolute", "delta"),
     )  # fmt: skip
-
-    @classmethod
-    def from_kwargs(cls, **kwargs):
-        names = [f.name for f in fields(cls)]
-        unknown = sorted(set(kwargs) - set(names))
-        if unknown:
-            raise ConfigError(f"unknown model option(s) {unknown}; expected {sorted(names)}")
-        cfg = cls(**kwargs)
-        check_choices(cfg)
-        return cfg
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass

@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass
 
 from ..errors import ConfigError
 
-KINDS = ("network", "baseline")
+# network: trained by gradient descent; baseline: no training or a closed-form fit; online:
+# learns its wearer frame by frame while it predicts, from no training data (`models.online`)
+KINDS = ("network", "baseline", "online")
 # how long a run of the model takes, slowest first (the runner starts long runs first)
 COSTS = ("recurrent", "network", "lookup", "cheap")
 # the paper's model: the default of a run, and the model a report's headline and a profile's
@@ -27,7 +29,7 @@ class ModelInfo:
     """A registered model and its declared capabilities."""
 
     name: str
-    kind: str  # "network" (trained by gradient descent) or "baseline"
+    kind: str  # one of KINDS
     builder: Callable
     config: type | None  # dataclass of options (`from_kwargs`), None: the model takes none
     trainable: bool  # fitted by the trainer (normalisation, Adam, early stopping)
@@ -39,6 +41,16 @@ class ModelInfo:
     features: bool = False  # ends in a linear layer on features (adaptation, export)
     cost: str = "cheap"  # one of COSTS
     stores_training_data: bool = False  # keeps training windows (a leakage probe)
+
+    @property
+    def online(self) -> bool:
+        """Predicts recordings frame by frame (`models.online.OnlineModel`), not windows."""
+        return self.kind == "online"
+
+    @property
+    def untrained(self) -> bool:
+        """Needs no training data: predicts from a name and a window spec alone."""
+        return not (self.trainable or self.fits or self.stores_training_data)
 
     def resolve(self, options: dict | None) -> dict:
         """Every option of this model, defaults filled in: the form hashed, stored and shown."""

@@ -103,6 +103,7 @@ class Windows:
         w, h = spec.window_frames, spec.horizon_frames
         ahead = np.arange(1, h + 1) if spec.multi_horizon else np.array([h])
         xs, ys, ends, owners, bridged, self._lengths = [], [], [], [], [], []
+        self.grids: list[tuple[np.ndarray, tuple]] = []  # per trial: held frames, pieces
         offset = 0
         for k, trial in enumerate(self.trials):
             refuse_look_ahead(trial)
@@ -118,6 +119,7 @@ class Windows:
             ok = np.isfinite(y_deg[t[:, None] + ahead]).all(axis=(1, 2))
             xs.append(grid.x)
             ys.append(y_deg)
+            self.grids.append((grid.held, grid.pieces))
             ends.append(offset + t[ok])
             bridged.append(flags[ok])
             owners.append(np.full(int(ok.sum()), k))
@@ -165,6 +167,21 @@ class Windows:
 
     def all(self) -> tuple[torch.Tensor, torch.Tensor]:
         return self.batch(torch.arange(len(self)))
+
+    def targets(self) -> torch.Tensor:
+        """Every window's targets (windows, outputs) in degrees, without the inputs."""
+        return self.y[self.end[:, None] + self._ahead].reshape(len(self), -1)
+
+    def recordings(self):
+        """Per trial, in order: (k, frames (frames, channels) in degrees as bridged, held,
+        pieces, rows of its windows, their last frames within the trial): what a model that
+        reads whole recordings frame by frame needs (`models.online`)."""
+        starts = np.concatenate([[0], np.cumsum(self._lengths)]).astype(np.int64)
+        x, end = self.x.double().numpy(), self.end.numpy()
+        for k, (held, pieces) in enumerate(self.grids):
+            rows = np.flatnonzero(self.owner == k)
+            s, e = starts[k], starts[k + 1]
+            yield k, x[s:e], held, pieces, rows, end[rows] - s
 
     def frame_of(self, idx) -> np.ndarray:
         """Frame (within its trial, at the model's rate) of each window's last input frame."""

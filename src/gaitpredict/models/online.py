@@ -1,0 +1,114 @@
+"""Models that learn their wearer while they predict, frame by frame, with no training data.
+
+An `OnlineModel` sees every frame of a recording on the model grid in time order
+(`observe`), and after each frame gives its prediction `horizon_ms` ahead (`predict`). It
+learns only from the frames it has been shown, which hold the target's measured value at
+their own time, so a value of the target updates it only once it has arrived in real time.
+What it learned is carried from one recording of a wearer to the next (`interrupt` at a
+recording's start or a long gap: the phase is lost, the shape and frequency are kept) and
+dropped for a new wearer (`forget`).
+
+Offline (`run`, used by `evaluation.recordings.predict_all`, `Predictor` and the grids) and
+streaming (`realtime.backends.OnlineBackend`) drive the same object the same way, so both
+give the same predictions. Off the cycle (standing, a frequency outside its range, a
+lost lock) a model predicts the target's last value, a safe reference, and says why in
+`status`. The window (`window_ms`) only decides where predictions start, as for every
+model: it is not what the model remembers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from torch import nn
+
+from ..errors import ConfigError
+
+TWO_PI = 2.0 * math.pi
+
+
+class OnlineModel(nn.Module):
+    """Base: subclasses define `forget`, `interrupt`, `observe` and `predict`."""
+
+    def __init__(self, spec, cfg):
+        super().__init__()
+        self.spec, self.cfg = spec, cfg
+        self.dt = 1.0 / spec.rate_hz
+        self.target_idx = list(spec.target_in_inputs)  # the truth arrives as an input
+        steps = range(1, spec.horizon_frames + 1) if spec.multi_horizon else [spec.horizon_frames]
+        self.ahead_s = [k * self.dt for k in steps]  # outputs are horizon-major
+        self.status = "learning"
+        self.fallback = True  # the last prediction was the target's last value
+        self.forget()
+
+    def forward(self, x, return_attention=False):
+        raise ConfigError(
+            f"{type(self).__name__} learns frame by frame over whole recordings, not from "
+            "separate windows: predict with `OnlineModel.run` (through predict_all, "
+            "Predictor or StreamingPredictor)"
+        )
+
+    # -- what subclasses define ----------------------------------------------------------
+    def forget(self) -> None:
+        """A new wearer: drop everything learned."""
+        raise NotImplementedError
+
+    def interrupt(self) -> None:
+        """A new recording or a long gap: the next frame does not follow the last one."""
+        raise NotImplementedError
+
+    def observe(self, frame, held: bool) -> None:
+        """One model-grid frame (inputs in the spec's order, degrees); `held`: bridged across
+        a gap (its values are not measurements and teach nothing)."""
+        raise NotImplementedError
+
+    def predict(self, frame, out: np.ndarray) -> None:
+        """The prediction after the last observed `frame`, into `out` (n_outputs,)."""
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------
+    def hold(self, frame, out: np.ndarray, why: str) -> None:
+        """The safe prediction: the target's last value, and why."""
+        for s in range(len(self.ahead_s)):
+            for j, k in enumerate(self.target_idx):
+                out[s * len(self.target_idx) + j] = frame[k]
+        self.fallback, self.status = True, why
+
+    def driver_index(self, driver: str) -> int:
+        """The input channel that drives the phase: `hip` (the first target's side), `target`
+        or a channel name; it must be an input."""
+        target = self.spec.target[0]
+        name = {"target": target, "hip": target[:2] + "hip_flex"}.get(driver, driver)
+        if name not in self.spec.inputs:
+            raise ConfigError(
+                f"{type(self).__name__}: driver {driver!r} is channel {name!r}, which is not "
+                f"among the inputs {list(self.spec.inputs)}"
+            )
+        return self.spec.inputs.index(name)
+
+    def run(self, x: np.ndarray, held: np.ndarray, pieces, window_frames: int) -> np.ndarray:
+        """(frames, outputs) predictions over a bridged recording (`windowing.gaps.Bridged`
+        parts): each piece starts with `interrupt`, every frame is observed, and rows with a
+        full window behind them in their piece are predicted (the rest NaN), as a stream
+        does."""
+        out = np.full((x.shape[0], self.spec.n_outputs), np.nan)
+        row = np.zeros(self.spec.n_outputs)
+        for start, stop in pieces:
+            self.interrupt()
+            for i in range(start, stop):
+                frame = x[i].tolist()
+                self.observe(frame, bool(held[i]))
+                if i - start + 1 >= window_frames:
+                    self.predict(frame, row)
+                    out[i] = row
+        return out
+
+
+def wrap_phase(phi: float) -> float:
+    """An angle in [0, 2 pi)."""
+    return phi % TWO_PI
+
+
+def clamp(value: float, lo: float, hi: float) -> float:
+    return lo if value < lo else hi if value > hi else value

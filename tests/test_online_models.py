@@ -1,0 +1,91 @@
+"""The field's online predictors (`adaptive-oscillator`, `phase-template`) on gait whose
+answer is known: a steady synthetic stride, standing still, an impossible cadence, and the
+rule that what is learned stays with one wearer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gaitpredict.errors import ConfigError
+from gaitpredict.models import create_model, model_info
+from gaitpredict.windowing.windows import WindowSpec
+
+RATE_HZ = 100.0
+ONLINE = ["adaptive-oscillator", "phase-template"]
+
+
+def _spec(horizon_ms=100.0):
+    return WindowSpec.create("r_hip_flex,r_knee_flex", "r_knee_flex", 500, horizon_ms, RATE_HZ)
+
+
+def _gait(seconds, stride_hz=1.0):
+    """(frames, [hip, knee]) of a steady stride: a hip near-sinusoid and a two-bump knee."""
+    t = np.arange(int(seconds * RATE_HZ)) / RATE_HZ
+    w = 2 * np.pi * stride_hz * t
+    hip = 10 + 20 * np.sin(w + 0.5)
+    knee = 30 + 25 * np.sin(w) + 10 * np.sin(2 * w + 1.0)
+    return np.column_stack([hip, knee])
+
+
+def _run(model, x):
+    return model.run(x, np.zeros(len(x), bool), ((0, len(x)),), 50)
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_on_a_steady_stride_it_learns_to_predict_far_better_than_const_velocity(name):
+    spec = _spec()
+    x = _gait(40)
+    h = spec.horizon_frames
+    pred = _run(create_model(name, spec), x)[:-h, 0]
+    truth = x[h:, 1]
+    late = slice(int(20 * RATE_HZ), None)  # after 20 s of walking
+    cv = x[:-h, 1] + (x[:-h, 1] - np.roll(x[:, 1], 1)[:-h]) * h
+    rmse = np.sqrt(np.mean((pred[late] - truth[late]) ** 2))
+    cv_rmse = np.sqrt(np.mean((cv[late] - truth[late]) ** 2))
+    assert rmse < 0.25 * cv_rmse, (rmse, cv_rmse)
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_standing_still_holds_the_last_value_and_says_so(name):
+    spec = _spec()
+    model = create_model(name, spec)
+    x = np.vstack([_gait(20), np.tile(_gait(20)[-1], (1500, 1))])  # walks, then stands 15 s
+    pred = _run(model, x)
+    np.testing.assert_array_equal(pred[-100:, 0], x[-100:, 1])
+    assert model.fallback and model.status.startswith("not walking")
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_a_cadence_beyond_its_range_is_never_followed(name):
+    spec = _spec()
+    model = create_model(name, spec)
+    x = _gait(20, stride_hz=4.0)  # no one strides 4 times a second: outside 0.3-2.5 Hz
+    pred = _run(model, x)
+    assert model.stride_hz <= 2.5 + 1e-9
+    assert np.isfinite(pred[50:]).all() and np.abs(pred[50:, 0]).max() < 200
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_what_it_learned_is_kept_across_a_gap_and_dropped_for_a_new_wearer(name):
+    spec = _spec()
+    x = _gait(30)
+    learned = create_model(name, spec)
+    _run(learned, x)
+    learned.interrupt()  # a new recording of the same wearer
+    fresh = create_model(name, spec)
+    again, first = _run(learned, x[:300]), _run(fresh, x[:300])
+    assert np.mean(np.isclose(again[50:, 0], x[50:300, 1])) < np.mean(
+        np.isclose(first[50:, 0], x[50:300, 1])
+    )  # the learned one predicts (not holds) sooner
+    learned.forget()
+    np.testing.assert_array_equal(_run(learned, x[:300]), first)
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_it_needs_no_training_and_refuses_a_driver_it_is_not_given(name):
+    info = model_info(name)
+    assert info.online and info.untrained and not info.exportable
+    spec = WindowSpec.create("r_knee_flex", "r_knee_flex", 500, 100, RATE_HZ)
+    with pytest.raises(ConfigError, match="r_hip_flex"):
+        create_model(name, spec, driver="hip")
