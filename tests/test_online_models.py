@@ -89,3 +89,22 @@ def test_it_needs_no_training_and_refuses_a_driver_it_is_not_given(name):
     spec = WindowSpec.create("r_knee_flex", "r_knee_flex", 500, 100, RATE_HZ)
     with pytest.raises(ConfigError, match="r_hip_flex"):
         create_model(name, spec, driver="hip")
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_streaming_gives_the_offline_predictions(name, tiny):
+    from gaitpredict.evaluation.predictor import Predictor
+    from gaitpredict.realtime import StreamingPredictor
+    from gaitpredict.realtime.replay import replay_many
+
+    trials = tiny.trials_of("S39")[:2]
+    spec = WindowSpec.create("legs", "r_knee_flex", 250, 100, trials[0].rate_hz)
+    model = create_model(name, spec)
+    offline = Predictor(model, spec)
+    rows = [offline.predict(t)[:, -1] for t in trials]  # learns on from one to the next
+    sp = StreamingPredictor(model, spec, name)
+    streamed = replay_many(sp, trials)
+    expected = np.concatenate([r[np.isfinite(r)] for r in rows])
+    got = streamed[f"{spec.target[0]}_pred_deg"].to_numpy()
+    assert sp.backend.name == "online" and len(got) == len(expected) > 100
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)

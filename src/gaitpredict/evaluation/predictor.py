@@ -12,6 +12,7 @@ from ..data import rates
 from ..data.preprocess import refuse_look_ahead
 from ..data.trial import Trial
 from ..errors import ChannelError, GaitDataError
+from ..models.online import OnlineModel
 from ..training.checkpoint import load_checkpoint
 from ..windowing.gaps import bridge
 from .intervals import DEFAULT_COVERAGE, bridged_coverage, calibration_of, check_coverage
@@ -89,6 +90,11 @@ class Predictor:
         """`predict`, and per row whether its window held frames bridged across a gap."""
         grid = bridge(self._angles(data, rate_hz), self.spec.rate_hz, max_gap_ms)
         w = self.spec.window_frames
+        if isinstance(self.model, OnlineModel):  # learns on, from one recording to the next
+            ends, bridged = grid.window_ends(w)
+            flags = np.zeros(grid.x.shape[0], dtype=bool)
+            flags[ends] = bridged
+            return self.model.run(grid.x, grid.held, grid.pieces, w), flags
         out = np.full((grid.x.shape[0], self.spec.n_outputs), np.nan, dtype=np.float64)
         flags = np.zeros(grid.x.shape[0], dtype=bool)
         ends, bridged = grid.window_ends(w)

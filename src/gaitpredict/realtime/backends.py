@@ -55,3 +55,23 @@ class OnnxBackend:
 
     def run(self) -> None:
         self.sess.run_with_iobinding(self.binding)
+
+
+class OnlineBackend:
+    """A model that learns while it predicts (`models.online`): it observes every frame the
+    stream writes (held ones flagged), restarts its phase at a reset, and predicts from the
+    newest frame, as `OnlineModel.run` does offline."""
+
+    name = "online"
+
+    def __init__(self, model, x: np.ndarray, out: np.ndarray):
+        self.model, self.x, self.out = model, x, out
+
+    def observe(self, values: np.ndarray, held: bool) -> None:
+        self.model.observe(values.tolist(), held)
+
+    def interrupt(self) -> None:
+        self.model.interrupt()
+
+    def run(self) -> None:
+        self.model.predict(self.x[0, -1].tolist(), self.out)

@@ -48,7 +48,7 @@ from ..models import model_info
 from ..models.features import n_features
 from ..windowing.gaps import BREAK, HELD, WAIT, GapBridge
 from . import export
-from .backends import OnnxBackend, TorchBackend
+from .backends import OnlineBackend, OnnxBackend, TorchBackend
 from .intervals import StreamIntervals
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ class StreamingPredictor:
         self._intervals = np.zeros(RATE_CHECK_INTERVALS)
         self._n_intervals = 0
         self.backend = self._backend(model, backend, onnx_source)
+        self._online = self.backend if backend == "online" else None
         self.resets = self.ignored = self.bridged_frames = self.clock_restarts = 0
         self._refusal: str | None = None
         self.last_reset: str | None = None
@@ -127,6 +128,8 @@ class StreamingPredictor:
 
     @staticmethod
     def _choose(model_name: str, backend: str) -> str:
+        if model_info(model_name).online:
+            return "online"  # it learns in Python, frame by frame: no graph to run
         if backend == "auto":
             try:
                 export.require_onnxruntime()
@@ -139,6 +142,8 @@ class StreamingPredictor:
 
     def _backend(self, model, backend: str, onnx_source):
         f = self._features
+        if backend == "online":
+            return OnlineBackend(copy.deepcopy(model), self._x, self._out)
         if backend == "torch":
             return TorchBackend(copy.deepcopy(model).double(), self._x, self._out, f)
         if onnx_source is None:
@@ -151,6 +156,10 @@ class StreamingPredictor:
     def _adapter(self, model, adapt) -> OnlineAdapter | None:
         if adapt is False or adapt is None:
             return None
+        if model_info(self.model_name).online:
+            raise ConfigError(
+                f"{self.model_name} learns its wearer by itself; --adapt is for networks"
+            )
         if self.spec.multi_horizon:
             raise ConfigError(
                 "online adaptation needs a single-horizon model (this one predicts every "
@@ -232,6 +241,8 @@ class StreamingPredictor:
             self.adapter.interrupt()
         if self.intervals is not None:
             self.intervals.interrupt()
+        if self._online is not None:
+            self._online.interrupt()
         self.status = f"warming up ({reason})"
         if reason != "start":
             self.resets += 1
@@ -278,6 +289,8 @@ class StreamingPredictor:
         self.backend.run()
         bridged = self._since_held < self._w
         self.status = "bridged" if bridged else "ok"
+        if self._online is not None:
+            self.status += f" ({self._online.model.status})"
         if self.adapter is None:
             values, unadapted = self._out.copy(), None
         else:
@@ -386,6 +399,8 @@ class StreamingPredictor:
             self.adapter.observe(values, held)
         if self.intervals is not None:
             self.intervals.observe(values, held)
+        if self._online is not None:
+            self._online.observe(values, held)
         if held:
             self._since_held = 0
             self.bridged_frames += 1
