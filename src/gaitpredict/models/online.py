@@ -19,13 +19,25 @@ model: it is not what the model remembers.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from torch import nn
 
 from ..errors import ConfigError
+from ..options import setting
+from .config import Options
 
 TWO_PI = 2.0 * math.pi
+
+
+@dataclass
+class CycleOptions(Options):
+    """The stride frequency an online model starts from and the range it keeps to."""
+
+    start_stride_hz: float = setting(1.0, "the stride frequency it starts from, Hz")
+    min_stride_hz: float = setting(0.3, "lowest stride frequency, Hz")
+    max_stride_hz: float = setting(2.5, "highest stride frequency, Hz")
 
 
 class OnlineModel(nn.Module):
@@ -35,6 +47,7 @@ class OnlineModel(nn.Module):
         super().__init__()
         self.spec, self.cfg = spec, cfg
         self.dt = 1.0 / spec.rate_hz
+        self.w_min, self.w_max = TWO_PI * cfg.min_stride_hz, TWO_PI * cfg.max_stride_hz
         self.target_idx = list(spec.target_in_inputs)  # the truth arrives as an input
         steps = range(1, spec.horizon_frames + 1) if spec.multi_horizon else [spec.horizon_frames]
         self.ahead_s = [k * self.dt for k in steps]  # outputs are horizon-major
@@ -68,6 +81,11 @@ class OnlineModel(nn.Module):
         raise NotImplementedError
 
     # -- shared ---------------------------------------------------------------------------
+    @property
+    def stride_hz(self) -> float:
+        """The stride frequency it follows now (`omega`, rad/s, set by subclasses)."""
+        return self.omega / TWO_PI
+
     def hold(self, frame, out: np.ndarray, why: str) -> None:
         """The safe prediction: the target's last value, and why."""
         for s in range(len(self.ahead_s)):

@@ -36,12 +36,11 @@ from dataclasses import dataclass
 
 from ..options import setting
 from . import register_model
-from .config import Options
-from .online import TWO_PI, OnlineModel, clamp, wrap_phase
+from .online import TWO_PI, CycleOptions, OnlineModel, clamp, wrap_phase
 
 
 @dataclass
-class OscillatorConfig(Options):
+class OscillatorConfig(CycleOptions):
     driver: str = setting(
         "target", "the angle whose cycle sets the phase: target, hip (the target side's hip "
         "flexion) or a channel name",
@@ -50,9 +49,6 @@ class OscillatorConfig(Options):
     nu_phase: float = setting(10.0, "phase coupling gain nu_phi, 1/s")
     nu_freq: float = setting(10.0, "frequency learning gain nu_omega, 1/s")
     eta: float = setting(2.0, "shape learning rate eta, 1/s")
-    start_stride_hz: float = setting(1.0, "the stride frequency it starts from, Hz")
-    min_stride_hz: float = setting(0.3, "lowest stride frequency, Hz")
-    max_stride_hz: float = setting(2.5, "highest stride frequency, Hz")
     lock_ratio: float = setting(0.3, "locked once the driver's RMS error is under this "
                                 "fraction of its RMS about its mean")  # fmt: skip
     min_range_deg: float = setting(4.0, "walking: the driver's RMS about its mean above this")
@@ -64,7 +60,6 @@ class AdaptiveOscillator(OnlineModel):
         self.k = cfg.harmonics
         super().__init__(spec, cfg)
         self.driver = self.driver_index(cfg.driver)
-        self.w_min, self.w_max = TWO_PI * cfg.min_stride_hz, TWO_PI * cfg.max_stride_hz
 
     def forget(self) -> None:
         k, cfg = self.k, self.cfg
@@ -144,10 +139,6 @@ class AdaptiveOscillator(OnlineModel):
                     b[i] * sins[i] + gm[i] * coss[i] for i in range(k)
                 )
         self.fallback, self.status = False, "locked"
-
-    @property
-    def stride_hz(self) -> float:
-        return self.omega / TWO_PI
 
 
 register_model(

@@ -41,12 +41,11 @@ from dataclasses import dataclass
 
 from ..options import setting
 from . import register_model
-from .config import Options
-from .online import TWO_PI, OnlineModel, clamp
+from .online import TWO_PI, CycleOptions, OnlineModel, clamp
 
 
 @dataclass
-class TemplateConfig(Options):
+class TemplateConfig(CycleOptions):
     driver: str = setting(
         "hip", "the angle whose phase portrait gives the phase: hip (the target side's hip "
         "flexion), target or a channel name",
@@ -60,9 +59,6 @@ class TemplateConfig(Options):
     velocity_ms: float = setting(20.0, "smoothing of the driver's velocity, ms")
     range_s: float = setting(2.0, "the portrait's range relaxes over this time, s")
     rate_s: float = setting(0.5, "smoothing of the phase rate, s")
-    start_stride_hz: float = setting(1.0, "the stride frequency it starts from, Hz")
-    min_stride_hz: float = setting(0.3, "lowest stride frequency, Hz")
-    max_stride_hz: float = setting(2.5, "highest stride frequency, Hz")
     min_range_deg: float = setting(10.0, "walking: the driver's range above this, deg")
 
 
@@ -70,7 +66,6 @@ class PhaseTemplate(OnlineModel):
     def __init__(self, spec, cfg: TemplateConfig):
         super().__init__(spec, cfg)
         self.driver = self.driver_index(cfg.driver)
-        self.w_min, self.w_max = TWO_PI * cfg.min_stride_hz, TWO_PI * cfg.max_stride_hz
 
     def forget(self) -> None:
         n, b = len(self.target_idx), self.cfg.bins
@@ -181,10 +176,6 @@ class PhaseTemplate(OnlineModel):
                     return self.hold(frame, out, "learning the template: holding the last value")
                 out[s * n + j] = (frame[idx] if delta else 0.0) + later - now
         self.fallback, self.status = False, "locked"
-
-    @property
-    def stride_hz(self) -> float:
-        return self.omega / TWO_PI
 
 
 def _track(value: float, hi: float, lo: float, relax: float) -> tuple[float, float]:
