@@ -32,12 +32,17 @@ def _run(model, x):
     return model.run(x, np.zeros(len(x), bool), ((0, len(x)),), 50)
 
 
+# the synthetic knee's own phase portrait loops (its second harmonic is 40 % of its first),
+# so there the phase template takes its phase from the hip, as Quintero et al. do
+STEADY = {"adaptive-oscillator": {}, "phase-template": {"driver": "hip"}}
+
+
 @pytest.mark.parametrize("name", ONLINE)
 def test_on_a_steady_stride_it_learns_to_predict_far_better_than_const_velocity(name):
     spec = _spec()
     x = _gait(40)
     h = spec.horizon_frames
-    pred = _run(create_model(name, spec), x)[:-h, 0]
+    pred = _run(create_model(name, spec, **STEADY[name]), x)[:-h, 0]
     truth = x[h:, 1]
     late = slice(int(20 * RATE_HZ), None)  # after 20 s of walking
     cv = x[:-h, 1] + (x[:-h, 1] - np.roll(x[:, 1], 1)[:-h]) * h
@@ -75,9 +80,11 @@ def test_what_it_learned_is_kept_across_a_gap_and_dropped_for_a_new_wearer(name)
     learned.interrupt()  # a new recording of the same wearer
     fresh = create_model(name, spec)
     again, first = _run(learned, x[:300]), _run(fresh, x[:300])
-    assert np.mean(np.isclose(again[50:, 0], x[50:300, 1])) < np.mean(
-        np.isclose(first[50:, 0], x[50:300, 1])
-    )  # the learned one predicts (not holds) sooner
+    h = spec.horizon_frames
+    truth = x[50 + h : 300, 1]
+    rmse_again = np.sqrt(np.mean((again[50 : 300 - h, 0] - truth) ** 2))
+    rmse_first = np.sqrt(np.mean((first[50 : 300 - h, 0] - truth) ** 2))
+    assert rmse_again < 0.9 * rmse_first  # its first 3 s: the shape is known, not relearned
     learned.forget()
     np.testing.assert_array_equal(_run(learned, x[:300]), first)
 
@@ -108,3 +115,61 @@ def test_streaming_gives_the_offline_predictions(name, tiny):
     got = streamed[f"{spec.target[0]}_pred_deg"].to_numpy()
     assert sp.backend.name == "online" and len(got) == len(expected) > 100
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+
+
+def _by_name(name, trial):
+    from gaitpredict.evaluation.predictor import Predictor
+    from gaitpredict.evaluation.untrained import untrained_model
+
+    return Predictor(*untrained_model(name, "r_knee_flex", 100, trial.rate_hz))
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_real_walks_with_starts_stops_and_turns_never_give_nonsense(name):
+    """McGill's turn trials (a start, a turn, a stop, in 2-4 s) and OpenCap's minute of
+    walks with starts and stops: every prediction finite and within the knee's own range
+    (widened by half of it), the stride frequency inside its bounds."""
+    from gaitpredict.data.io import read_trial
+
+    from .conftest import SHARED, need
+
+    turns = sorted(need(SHARED / "mcgill_walking").glob("*/Turn/*.c3d"))
+    paths = [*turns[:6], need(SHARED / "opencap_walking") / "opencap_walking1.csv"]
+    for path in paths:
+        trial = read_trial(path)
+        predictor = _by_name(name, trial)
+        table = predictor.predict_trial(trial)
+        pred = table["r_knee_flex_pred_deg"].to_numpy()
+        knee = trial["r_knee_flex"]
+        lo, hi = np.nanmin(knee), np.nanmax(knee)
+        made = pred[predictor.spec.window_frames - 1 :]
+        assert np.isfinite(made).all(), path
+        margin = 0.5 * (hi - lo)
+        assert (made > lo - margin).all() and (made < hi + margin).all(), path
+        assert 0.3 - 1e-9 <= predictor.model.stride_hz <= 2.5 + 1e-9, path
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_a_real_walk_cut_to_standing_holds_the_last_value_and_says_so(name):
+    """OpenCap's walk, then the wearer stands: the recording's last walking frame held for
+    6 s with 0.1 deg of sensor noise. After 3 s of standing every prediction is the knee's
+    last value and `status` says the wearer is not walking."""
+    from gaitpredict.data.io import read_trial
+    from gaitpredict.realtime import StreamingPredictor
+
+    from .conftest import SHARED, need
+
+    trial = read_trial(need(SHARED / "opencap_walking") / "opencap_walking1.csv")
+    sp = StreamingPredictor.from_checkpoint(name, horizon_ms=100, rate_hz=trial.rate_hz)
+    frames = trial.select(list(sp.channels)).angles_deg[: int(20 * trial.rate_hz)]
+    for frame in frames:
+        sp.push(frame)
+    assert sp.online_model.status == "locked"  # it was predicting the walk
+    rng = np.random.default_rng(0)
+    standing = frames[-1] + rng.normal(0, 0.1, (int(6 * trial.rate_hz), frames.shape[1]))
+    knee = list(sp.channels).index("r_knee_flex")
+    for k, frame in enumerate(standing):
+        p = sp.push(frame)
+        if k >= 3 * trial.rate_hz:
+            assert p.values_deg[0] == pytest.approx(frame[knee], abs=1e-9)
+    assert sp.online_model.fallback and sp.online_model.status.startswith("not walking")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .options import add_untrained_options, untrained_given
 from .predict import add_coverage_option
 
 
@@ -13,12 +14,14 @@ def add_parser(sub) -> None:
         "evaluate",
         help="errors of a checkpoint on recordings (other rates are converted causally)",
     )
-    p.add_argument("checkpoint", type=Path)
+    p.add_argument("checkpoint", help="a checkpoint file, a shipped model's name, or a model "
+                   "that needs no training (with --target, --horizon-ms)")  # fmt: skip
     p.add_argument("files", nargs="*", type=Path, help="recordings or folders of recordings")
     p.add_argument("--data", default=None, help="a dataset folder, with --subject")
     p.add_argument("--subject", default=None, help="evaluate this subject's trials of --data")
     p.add_argument("--json", action="store_true")
     add_coverage_option(p)
+    add_untrained_options(p)
     p.set_defaults(func=run)
 
 
@@ -33,7 +36,7 @@ def run(args) -> int:
         trials = read_recordings(args.files)
     else:
         raise ConfigError("give recordings (FILE_OR_DIR ...) or --data DIR --subject S")
-    predictor = load_predictor(args.checkpoint)
+    predictor = load_predictor(args.checkpoint, **untrained_given(args, trials))
     result = evaluate_trials(predictor, trials, args.coverage)
     if args.json:
         print(json.dumps(result, indent=2))

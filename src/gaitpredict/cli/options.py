@@ -86,15 +86,17 @@ def add_run_options(parser) -> None:
                 "--test-lab, --test-files)"
             )
     add_settings(parser, TrainConfig, "training", TRAIN)
-    options: dict = {}  # option name -> (config class, field, models that take it)
+    options: dict = {}  # option name -> (config class, field, {default: models with it})
     for name in list_models():
         cls = model_info(name).config
         for f in fields(cls) if cls else ():
-            options.setdefault(f.name, (cls, f, []))[2].append(name)
+            entry = options.setdefault(f.name, (cls, f, {}))
+            entry[2].setdefault(repr(default_of(f)), (default_of(f), []))[1].append(name)
     model = parser.add_argument_group("model options (default: the model's own)")
-    for opt, (cls, f, models) in options.items():
-        takers = ", ".join(models)
-        _add(model, cls, f, MODEL + opt, default_text=f"{default_of(f)} for {takers}")
+    for opt, (cls, f, defaults) in options.items():
+        # models that share an option name may differ in its default: each is shown
+        text = "; ".join(f"{d} for {', '.join(models)}" for d, models in defaults.values())
+        _add(model, cls, f, MODEL + opt, default_text=text)
 
 
 def run_config_from_args(args):
@@ -123,3 +125,37 @@ def run_config_from_args(args):
         run["split"] = named[0]
     return RunConfig.from_dict({**run, "model_config": model_options, "train": train},
                                "command line")  # fmt: skip
+
+
+UNTRAINED = ("target", "horizon_ms", "rate_hz")
+
+
+def add_untrained_options(parser) -> None:
+    """--target, --horizon-ms and --rate-hz, for a model that needs no training (hold,
+    const-velocity, the online models) named where a checkpoint would go."""
+    from ..evaluation.untrained import untrained_names
+    from ..windowing.windows import DEFAULT_HORIZON_MS, DEFAULT_TARGET
+
+    g = parser.add_argument_group(
+        "a model that needs no training, by name instead of a checkpoint: "
+        + ", ".join(untrained_names())
+    )
+    g.add_argument("--target", default=None,
+                   help=f"the joint angle to predict (default: {DEFAULT_TARGET})")  # fmt: skip
+    g.add_argument("--horizon-ms", type=float, default=None, metavar="MS",
+                   help=f"how far ahead (default: {DEFAULT_HORIZON_MS:g})")  # fmt: skip
+    g.add_argument("--rate-hz", type=float, default=None, metavar="HZ",
+                   help="the model's rate; other rates are converted causally (default: "
+                   "the first recording's)")  # fmt: skip
+
+
+def untrained_given(args, recordings=()) -> dict:
+    """The --target/--horizon-ms/--rate-hz given, for `evaluation.untrained.load_model`; a
+    model named by name runs at the first recording's rate unless --rate-hz says."""
+    from ..evaluation.untrained import is_untrained
+
+    given = {k: getattr(args, k) for k in UNTRAINED if getattr(args, k, None) is not None}
+    name = getattr(args, "checkpoint", None) or getattr(args, "model", None)
+    if is_untrained(name) and "rate_hz" not in given and recordings:
+        given["rate_hz"] = recordings[0].rate_hz
+    return given

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .options import add_untrained_options, untrained_given
+
 
 def add_coverage_option(parser) -> None:
     parser.add_argument(
@@ -29,12 +31,13 @@ def add_parser(sub) -> None:
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE_OR_DIR")
     p.add_argument(
-        "--model", required=True, help="a pretrained model's name (gaitpredict models) or a "
-        "checkpoint file",
+        "--model", required=True, help="a pretrained model's name (gaitpredict models), a "
+        "checkpoint file, or a model that needs no training (with --target, --horizon-ms)",
     )  # fmt: skip
     p.add_argument("--out", type=Path, default=None, help="folder for CSVs and plots")
     p.add_argument("--json", action="store_true", help="print rmse_deg, mae_deg, per_file")
     add_coverage_option(p)
+    add_untrained_options(p)
     p.set_defaults(func=run_predict)
 
 
@@ -67,8 +70,8 @@ def run_predict(args) -> int:
     from ..evaluation.predictor import load_predictor
     from ..evaluation.recordings import pooled_scores, read_recordings, table_scores
 
-    predictor = load_predictor(args.model, dtype=torch.float32)
     trials = read_recordings(args.files)
+    predictor = load_predictor(args.model, torch.float32, **untrained_given(args, trials))
     target = predictor.spec.target[0]
     per_file, scores = [], []
     for trial in trials:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .options import add_settings, settings_given
+from .options import add_settings, add_untrained_options, settings_given, untrained_given
 
 ADAPT = "adapt."
 
@@ -31,6 +31,7 @@ def add_parser(sub) -> None:
         help="also time an adapting predictor, side by side, and give the added cost",
     )
     b.add_argument("--json", action="store_true")
+    add_untrained_options(b)
     b.set_defaults(func=run_bench)
 
     s = sub.add_parser("stream", help="stream predictions from replayed files or LSL")
@@ -62,6 +63,7 @@ def add_parser(sub) -> None:
         "wearer's errors; default 0.9 for a calibrated model, none for one without",
     )  # fmt: skip
     add_settings(s, AdaptConfig, "online adaptation settings (with --adapt)", ADAPT)
+    add_untrained_options(s)
     s.set_defaults(func=run_stream)
 
     p = sub.add_parser("publish", help="send a recording as an LSL stream (for testing)")
@@ -93,26 +95,37 @@ def run_bench(args) -> int:
     from ..evaluation.latency import bench_pushes, compute_floor
     from ..evaluation.machine import cpu_description
     from ..evaluation.recordings import usable_recordings
+    from ..evaluation.untrained import is_untrained, load_model
+    from ..models import model_info
     from ..pretrained import resolve_model
     from ..realtime import StreamingPredictor
-    from ..training.checkpoint import load_checkpoint
 
     torch.set_num_threads(1)
-    args.checkpoint = resolve_model(args.checkpoint)
+    if is_untrained(args.checkpoint):  # at the replayed recording's rate, as `stream` runs
+        untrained = untrained_given(args, usable_recordings(None, args.data)[:1])
+    else:
+        untrained = untrained_given(args)
+        args.checkpoint = resolve_model(args.checkpoint)
     # the bare push (no interval), then side by side what adaptation and intervals add
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend,
-                                            calibration=None)  # fmt: skip
+                                            calibration=None, **untrained)  # fmt: skip
     trial = max(usable_recordings(sp.spec, args.data), key=lambda t: t.n_frames)
     predictors = [sp]
     if args.adapt:
         predictors.append(StreamingPredictor.from_checkpoint(
-            args.checkpoint, backend=args.backend, adapt=True, calibration=None))  # fmt: skip
-    with_intervals = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend)
+            args.checkpoint, backend=args.backend, adapt=True, calibration=None,
+            **untrained))  # fmt: skip
+    with_intervals = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend,
+                                                        **untrained)  # fmt: skip
     if with_intervals.intervals is not None:
         predictors.append(with_intervals)
     figures = bench_pushes(predictors, trial, args.pushes)
     result = figures[0]
-    result.update(compute_floor(*load_checkpoint(args.checkpoint)[:2]))
+    model, spec, _ = load_model(args.checkpoint, **untrained)
+    if model_info(sp.model_name).online:  # Python arithmetic, not a graph: no FLOP floor
+        result.update(flops=None, matmul_gflops=None, floor_us=None)
+    else:
+        result.update(compute_floor(model, spec))
     result["cpu"] = cpu_description()
     if args.adapt:
         adapted = figures[1]
@@ -129,11 +142,13 @@ def run_bench(args) -> int:
         print(
             f"{result['model']} on {result['backend']}: p50 {result['p50_us']} us, p99 "
             f"{result['p99_us']} us, max {result['max_us']} us over {args.pushes} pushes "
-            f"of {result['trial']} (1 thread); compute floor {result['floor_us']} us "
-            f"({result['flops'] / 1e6:.2f} MFLOP at {result['matmul_gflops']} GFLOP/s, a "
-            f"1-thread matrix product measured now): p50 is "
-            f"{result['p50_us'] / result['floor_us']:.1f}x the floor; CPU: {result['cpu']}"
-        )
+            f"of {result['trial']} (1 thread); "
+            + (f"compute floor {result['floor_us']} us ({result['flops'] / 1e6:.2f} MFLOP "
+               f"at {result['matmul_gflops']} GFLOP/s, a 1-thread matrix product measured "
+               f"now): p50 is {result['p50_us'] / result['floor_us']:.1f}x the floor; "
+               if result["floor_us"] else "")
+            + f"CPU: {result['cpu']}"
+        )  # fmt: skip
         if args.adapt:
             a = result["adapted"]
             print(
@@ -148,24 +163,35 @@ def run_stream(args) -> int:
     import torch
 
     from ..adaptation.online import AdaptConfig
+    from ..data.io import read_trial
     from ..errors import ConfigError
-    from ..pretrained import resolve_model
+    from ..evaluation.untrained import is_untrained
+    from ..models import model_info
     from ..realtime import StreamingPredictor
 
     torch.set_num_threads(1)
     if not args.segment_s > 0:
         raise ConfigError(f"--segment-s must be > 0 seconds, got {args.segment_s}")
-    adapt = args.adapt or args.load_adaptation is not None
-    if args.save_adaptation is not None and not adapt:
+    # an online model learns the wearer by itself and keeps it as --adapt's networks do
+    online = is_untrained(args.checkpoint) and model_info(args.checkpoint).online
+    if online and args.adapt:
+        raise ConfigError(
+            f"{args.checkpoint} learns its wearer by itself; --adapt is for networks "
+            "(--save-adaptation and --load-adaptation keep what it learned)"
+        )
+    adapt = args.adapt or (args.load_adaptation is not None and not online)
+    if args.save_adaptation is not None and not (adapt or online):
         raise ConfigError("--save-adaptation needs --adapt: there is nothing learned to save")
     settings = settings_given(args, ADAPT)
     if settings and not adapt:
         raise ConfigError(f"--{next(iter(settings)).replace('_', '-')} is a setting of --adapt")
     if settings:
         adapt = AdaptConfig(**settings)
+    trials = [read_trial(path) for path in args.replay or []]
     sp = StreamingPredictor.from_checkpoint(
-        resolve_model(args.checkpoint), backend=args.backend, onnx_path=args.onnx,
+        args.checkpoint, backend=args.backend, onnx_path=args.onnx,
         max_gap_ms=args.max_gap_ms, adapt=adapt, coverage=args.coverage,
+        **untrained_given(args, trials),
     )  # fmt: skip
     if args.load_adaptation is not None:
         sp.load_adaptation(args.load_adaptation)
@@ -177,10 +203,8 @@ def run_stream(args) -> int:
         result = {"published_to": out_name, "backend": sp.backend.name, **counts}
         print(json.dumps({**result, **_adaptation(sp, args)}))
         return 0
-    from ..data.io import read_trial
     from ..realtime.replay import replay_many, score, summary, write_outputs
 
-    trials = [read_trial(path) for path in args.replay]
     table = replay_many(sp, trials, realtime=args.realtime)
     result = {"backend": sp.backend.name, "recordings": [str(p) for p in args.replay],
               "adapt": bool(adapt), "predictions": len(table),
@@ -210,7 +234,14 @@ def run_stream(args) -> int:
 
 
 def _adaptation(sp, args) -> dict:
-    """What an adapting predictor learned (saved where asked), for the JSON summary."""
+    """What an adapting predictor learned (saved where asked), for the JSON summary; an
+    online model's stride frequency and status."""
+    if sp.online_model is not None:
+        model = sp.online_model
+        report = {"stride_hz": round(model.stride_hz, 3), "status": model.status}
+        if args.save_adaptation is not None:
+            report["saved_to"] = str(sp.save_adaptation(args.save_adaptation))
+        return {"online": report}
     if sp.adapter is None:
         return {}
     a = sp.adapter

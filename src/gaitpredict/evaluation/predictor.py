@@ -13,7 +13,6 @@ from ..data.preprocess import refuse_look_ahead
 from ..data.trial import Trial
 from ..errors import ChannelError, GaitDataError
 from ..models.online import OnlineModel
-from ..training.checkpoint import load_checkpoint
 from ..windowing.gaps import bridge
 from .intervals import DEFAULT_COVERAGE, bridged_coverage, calibration_of, check_coverage
 
@@ -148,9 +147,10 @@ class Predictor:
         return rates.to_model_rate(angles, rate_hz or self.spec.rate_hz, self.spec.rate_hz, name)
 
 
-def load_predictor(path, dtype=torch.float64) -> Predictor:
-    """A checkpoint file, or a shipped model as 'pretrained:NAME'."""
-    from ..pretrained import resolve_model
+def load_predictor(path, dtype=torch.float64, **untrained) -> Predictor:
+    """A checkpoint file, a shipped model (by name or 'pretrained:NAME'), or a model that
+    needs no training by name with its `target`, `horizon_ms` and `rate_hz`
+    (`evaluation.untrained.load_model`)."""
+    from .untrained import load_model
 
-    model, spec, payload = load_checkpoint(resolve_model(path))
-    return Predictor(model, spec, payload, dtype)
+    return Predictor(*load_model(path, **untrained), dtype)

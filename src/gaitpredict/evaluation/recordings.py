@@ -106,11 +106,13 @@ def _interval_scores(predictor, pred, truth, bridged, coverage) -> dict:
 
 def usable_recordings(spec, data: str | None) -> list:
     """Real trials (a file, or a dataset; default cmu-walking) with the spec's rate and
-    channels."""
+    channels (every trial for no spec)."""
     if data and Path(data).is_file():
         trials = [read_trial(data)]
     else:
         trials = load_dataset(data or "cmu-walking").trials
+    if spec is None:
+        return trials
     trials = [
         t
         for t in trials

@@ -20,6 +20,7 @@ from ..errors import ConfigError
 from ..models import MAIN_MODEL, model_info, resolve_options
 from ..options import from_mapping, identity_dict, setting
 from ..training.trainer import TrainConfig
+from ..windowing.windows import DEFAULT_HORIZON_MS, DEFAULT_TARGET, DEFAULT_WINDOW_MS
 
 # Bump when the meaning of a field changes, so that new runs get new ids (old run folders
 # are then rerun, not mixed in). Version 1's ids hold no version: it is added from 2 on.
@@ -37,9 +38,9 @@ class RunConfig:
         "input set (right-leg, legs, arms+legs, legs-sagittal, arms+legs-shared, knee+ankle, "
         "knee+hip, knee+opposite-knee) or a comma list of channels/joints",
     )
-    target: str = setting("r_knee_flex", "the joint angle channel to predict")
-    window_ms: float = setting(500.0, "the past the model sees, ms")
-    horizon_ms: float = setting(100.0, "how far ahead it predicts, ms")
+    target: str = setting(DEFAULT_TARGET, "the joint angle channel to predict")
+    window_ms: float = setting(DEFAULT_WINDOW_MS, "the past the model sees, ms")
+    horizon_ms: float = setting(DEFAULT_HORIZON_MS, "how far ahead it predicts, ms")
     split: str = setting("loso", "how trials divide into training and test (`list_splits`)")
     test_subject: str | None = setting(
         None,

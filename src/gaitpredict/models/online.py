@@ -18,11 +18,12 @@ model: it is not what the model remembers.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from torch import nn
+from torch import Tensor, nn
 
 from ..errors import ConfigError
 from ..options import setting
@@ -41,7 +42,10 @@ class CycleOptions(Options):
 
 
 class OnlineModel(nn.Module):
-    """Base: subclasses define `forget`, `interrupt`, `observe` and `predict`."""
+    """Base: subclasses define `forget`, `interrupt`, `observe` and `predict`, and name in
+    `LEARNED` the attributes that hold what was learned about the wearer (`learned`)."""
+
+    LEARNED: tuple[str, ...] = ()
 
     def __init__(self, spec, cfg):
         super().__init__()
@@ -54,6 +58,14 @@ class OnlineModel(nn.Module):
         self.status = "learning"
         self.fallback = True  # the last prediction was the target's last value
         self.forget()
+
+    def __setattr__(self, name, value):
+        # plain numbers change every frame: past nn.Module's bookkeeping (for parameters and
+        # submodules, which online models do not have), a third of the push's cost
+        if isinstance(value, nn.Module | Tensor):
+            super().__setattr__(name, value)
+        else:
+            object.__setattr__(self, name, value)
 
     def forward(self, x, return_attention=False):
         raise ConfigError(
@@ -93,11 +105,28 @@ class OnlineModel(nn.Module):
                 out[s * len(self.target_idx) + j] = frame[k]
         self.fallback, self.status = True, why
 
+    def learned(self) -> dict:
+        """What was learned about the wearer (numbers and lists of them): `restore` takes it
+        back, e.g. in the next session (`StreamingPredictor.save_adaptation`)."""
+        return {name: copy.deepcopy(getattr(self, name)) for name in self.LEARNED}
+
+    def restore(self, learned: dict, source: str = "the saved state") -> None:
+        """Take back what `learned` gave (refused, naming the field, when it does not fit),
+        then `interrupt`: the phase of the next frame is not the saved one."""
+        fresh = self.learned()
+        for name, now in fresh.items():
+            if name not in learned or _shape(learned[name]) != _shape(now):
+                raise ConfigError(
+                    f"{source}: {name!r} {'is missing' if name not in learned else 'does not fit'}"
+                    f" for {type(self).__name__} with these settings (saved by another model?)"
+                )
+        for name in fresh:
+            setattr(self, name, copy.deepcopy(learned[name]))
+        self.interrupt()
+
     def driver_index(self, driver: str) -> int:
-        """The input channel that drives the phase: `hip` (the first target's side), `target`
-        or a channel name; it must be an input."""
-        target = self.spec.target[0]
-        name = {"target": target, "hip": target[:2] + "hip_flex"}.get(driver, driver)
+        """The input channel that drives the phase (`driver_channel`); it must be an input."""
+        name = driver_channel(driver, self.spec.target[0])
         if name not in self.spec.inputs:
             raise ConfigError(
                 f"{type(self).__name__}: driver {driver!r} is channel {name!r}, which is not "
@@ -121,6 +150,18 @@ class OnlineModel(nn.Module):
                     self.predict(frame, row)
                     out[i] = row
         return out
+
+
+def driver_channel(driver: str, target: str) -> str:
+    """The channel a driver setting names: `hip` (the target's side), `target` or a name."""
+    return {"target": target, "hip": target[:2] + "hip_flex"}.get(driver, driver)
+
+
+def _shape(value):
+    """The nesting and lengths of a learned value (numbers and None alike)."""
+    if isinstance(value, list | tuple):
+        return [_shape(v) for v in value]
+    return None if value is None or isinstance(value, int | float) else type(value).__name__
 
 
 def wrap_phase(phi: float) -> float:

@@ -27,6 +27,10 @@ while frames are held across a gap; the model predicts the target's last value u
 oscillators are locked (the driver's RMS error over `gate_s` under `lock_ratio` of its RMS
 about its mean, after at least `gate_s` of walking), while the frequency sits at a bound and
 while the wearer stands. `status` says which.
+
+The defaults (driven by the target, 2 harmonics, nu_phi 40, nu_omega 10, eta 5, lock at
+0.7) are the best of 648 settings on five labs that score nothing
+(`benchmarks/choose_online.py`).
 """
 
 from __future__ import annotations
@@ -45,17 +49,20 @@ class OscillatorConfig(CycleOptions):
         "target", "the angle whose cycle sets the phase: target, hip (the target side's hip "
         "flexion) or a channel name",
     )  # fmt: skip
-    harmonics: int = setting(4, "oscillators in the pool (harmonics of the stride frequency)")
-    nu_phase: float = setting(10.0, "phase coupling gain nu_phi, 1/s")
+    harmonics: int = setting(2, "oscillators in the pool (harmonics of the stride frequency)")
+    nu_phase: float = setting(40.0, "phase coupling gain nu_phi, 1/s")
     nu_freq: float = setting(10.0, "frequency learning gain nu_omega, 1/s")
-    eta: float = setting(2.0, "shape learning rate eta, 1/s")
-    lock_ratio: float = setting(0.3, "locked once the driver's RMS error is under this "
+    eta: float = setting(5.0, "shape learning rate eta, 1/s")
+    lock_ratio: float = setting(0.7, "locked once the driver's RMS error is under this "
                                 "fraction of its RMS about its mean")  # fmt: skip
     min_range_deg: float = setting(4.0, "walking: the driver's RMS about its mean above this")
     gate_s: float = setting(1.0, "averaging time of the walking and lock tests, s")
 
 
 class AdaptiveOscillator(OnlineModel):
+    LEARNED = ("phi", "omega", "alpha", "alpha0", "beta0", "beta", "gamma", "err2", "var",
+               "mean")  # fmt: skip
+
     def __init__(self, spec, cfg: OscillatorConfig):
         self.k = cfg.harmonics
         super().__init__(spec, cfg)
@@ -71,11 +78,14 @@ class AdaptiveOscillator(OnlineModel):
         self.beta = [[0.0] * k for _ in range(n)]
         self.gamma = [[0.0] * k for _ in range(n)]
         self.err2 = self.var = 0.0
-        self.walked_s = 0.0
+        self.mean = None  # the driver's recent mean (the walking test's centre)
+        self.interrupt()
 
     def interrupt(self) -> None:
-        self.err2 = max(self.err2, self.var)  # locked again only once its error is small
-        self.walked_s = 0.0
+        # the lock and walking tests start again: their averages are plain means over the
+        # frames seen since, until those span `gate_s`, so a wearer whose shape and
+        # frequency are known is locked again after `gate_s` if the phase has caught up
+        self.walked_s, self.seen = 0.0, 0
 
     def observe(self, frame, held: bool) -> None:
         cfg, dt, k, phi, alpha = self.cfg, self.dt, self.k, self.phi, self.alpha
@@ -89,18 +99,20 @@ class AdaptiveOscillator(OnlineModel):
         sins = [math.sin(p) for p in phi]
         coss = [math.cos(p) for p in phi]
         f = d - self.alpha0 - sum(a * s for a, s in zip(alpha, sins, strict=True))
-        g = dt / cfg.gate_s
+        self.seen += 1
+        g = max(dt / cfg.gate_s, 1.0 / self.seen)
         self.err2 += g * (f * f - self.err2)
-        self.var += g * ((d - self.alpha0) ** 2 - self.var)
+        self.mean = d if self.mean is None else self.mean + g * (d - self.mean)
+        self.var += g * ((d - self.mean) ** 2 - self.var)
         walking = self.var >= cfg.min_range_deg**2
+        c = f / self._norm()
         for i in range(k):
-            coupling = cfg.nu_phase * f * coss[i] if walking else 0.0
-            phi[i] = wrap_phase(phi[i] + dt * ((i + 1) * self.omega + coupling / self._norm()))
+            coupling = cfg.nu_phase * c * coss[i] if walking else 0.0
+            phi[i] = wrap_phase(phi[i] + dt * ((i + 1) * self.omega + coupling))
         if not walking:
             self.walked_s = 0.0
             return
         self.walked_s += dt
-        c = f / self._norm()
         self.omega = clamp(self.omega + dt * cfg.nu_freq * c * coss[0], self.w_min, self.w_max)
         step = dt * cfg.eta
         for i in range(k):

@@ -8,11 +8,12 @@ the driver's phase portrait, its angle against its scaled velocity,
 
     phi = atan2(-(v - c_v) / r_v, (d - c_d) / r_d)  (mod 2 pi)
 
-with d the driver (the hip flexion of the target's side, or another channel), v its causal
-velocity (a backward difference smoothed over `velocity_ms`), and c, r the centre and
-half-range of each over the recent strides. Quintero et al. scale the portrait by ranges
-measured offline; here they are tracked online: a running maximum and minimum that each
-relax towards the other over `range_s`, so a new wearer needs no calibration.
+with d the driver (the target itself, the hip flexion of the target's side, or another
+channel), v its causal velocity (a backward difference smoothed over `velocity_ms`), and c,
+r the centre and half-range of each over the recent strides. Quintero et al. scale the
+portrait by ranges measured offline; here they are tracked online: the maximum and minimum
+over the last `range_s` seconds (a stride or more, so on steady walking they hold still),
+so a new wearer needs no calibration.
 
 The template is `bins` values over one stride, each an average that forgets with a memory
 of `memory` visits, so it follows a wearer who changes (the two nearest bins share each
@@ -31,6 +32,9 @@ Safety, off the cycle: while the driver's range is under `min_range_deg` (standi
 omega sits at a bound or the phase stops advancing, and while the template has not yet been
 filled where the prediction reads it, the model predicts the target's last value and says so
 in `status`; held frames teach nothing and a gap restarts the velocity.
+
+The defaults (the target's own portrait, 25 bins, `absolute`, `learned`, a 1 s range) are
+the best of 648 settings on five labs that score nothing (`benchmarks/choose_online.py`).
 """
 
 from __future__ import annotations
@@ -47,22 +51,24 @@ from .online import TWO_PI, CycleOptions, OnlineModel, clamp
 @dataclass
 class TemplateConfig(CycleOptions):
     driver: str = setting(
-        "hip", "the angle whose phase portrait gives the phase: hip (the target side's hip "
-        "flexion), target or a channel name",
+        "target", "the angle whose phase portrait gives the phase: target, hip (the target "
+        "side's hip flexion) or a channel name",
     )  # fmt: skip
-    bins: int = setting(50, "template values over one stride")
+    bins: int = setting(25, "template values over one stride")
     memory: float = setting(10.0, "the template forgets with a memory of this many visits")
     advance: str = setting("learned", "learned: the template holds the value h later; rate: "
                            "read at phi + omega h", choices=("learned", "rate"))  # fmt: skip
-    mode: str = setting("delta", "delta: last value plus the template's change; absolute: "
-                        "the template", choices=("delta", "absolute"))  # fmt: skip
+    mode: str = setting("absolute", "absolute: the template; delta: the last value plus "
+                        "the template's change", choices=("absolute", "delta"))  # fmt: skip
     velocity_ms: float = setting(20.0, "smoothing of the driver's velocity, ms")
-    range_s: float = setting(2.0, "the portrait's range relaxes over this time, s")
+    range_s: float = setting(2.0, "the portrait's range: extremes over this time, s")
     rate_s: float = setting(0.5, "smoothing of the phase rate, s")
     min_range_deg: float = setting(10.0, "walking: the driver's range above this, deg")
 
 
 class PhaseTemplate(OnlineModel):
+    LEARNED = ("template", "visits", "d_hi", "d_lo", "v_hi", "v_lo", "omega")
+
     def __init__(self, spec, cfg: TemplateConfig):
         super().__init__(spec, cfg)
         self.driver = self.driver_index(cfg.driver)
@@ -80,6 +86,12 @@ class PhaseTemplate(OnlineModel):
     def interrupt(self) -> None:
         self.last_d = self.v = self.phi = None
         self.seen = deque(maxlen=max(self.frames_ahead))  # (bins, targets) of recent frames
+        # the ranges known so far stay, as a prior, until the window has passed once more
+        n = max(2, round(self.cfg.range_s / self.dt))
+        self.d_range, self.v_range = Extremes(n), Extremes(n)
+        if self.d_hi is not None:
+            self.d_range.seed(self.d_hi, self.d_lo)
+            self.v_range.seed(self.v_hi, self.v_lo)
 
     def observe(self, frame, held: bool) -> None:
         if held:  # a bridged frame is no measurement: the phase waits for the next one
@@ -90,14 +102,14 @@ class PhaseTemplate(OnlineModel):
         if self.last_d is None:
             self.last_d, self.v = d, 0.0
             if self.d_hi is None:
-                self.d_hi = self.d_lo = d
-                self.v_hi = self.v_lo = 0.0
+                self.d_hi, self.d_lo = self.d_range.push(d)
+                self.v_hi, self.v_lo = self.v_range.push(0.0)
             return
         a = min(1.0, dt / (cfg.velocity_ms / 1000.0))
         self.v += a * ((d - self.last_d) / dt - self.v)
         self.last_d = d
-        self.d_hi, self.d_lo = _track(d, self.d_hi, self.d_lo, dt / cfg.range_s)
-        self.v_hi, self.v_lo = _track(self.v, self.v_hi, self.v_lo, dt / cfg.range_s)
+        self.d_hi, self.d_lo = self.d_range.push(d)
+        self.v_hi, self.v_lo = self.v_range.push(self.v)
         phi = self._phase(d, self.v)
         if phi is None:
             self.seen.appendleft(None)
@@ -178,16 +190,38 @@ class PhaseTemplate(OnlineModel):
         self.fallback, self.status = False, "locked"
 
 
-def _track(value: float, hi: float, lo: float, relax: float) -> tuple[float, float]:
-    """A running maximum and minimum that relax towards each other (`relax` per frame)."""
-    span = hi - lo
-    hi, lo = hi - relax * span, lo + relax * span
-    return max(hi, value), min(lo, value)
+class Extremes:
+    """The maximum and minimum of the last `n` values pushed (monotonic queues)."""
+
+    def __init__(self, n: int):
+        self.n, self.i = n, 0
+        self.hi: deque = deque()  # (index, value), values decreasing
+        self.lo: deque = deque()  # values increasing
+
+    def push(self, value: float) -> tuple[float, float]:
+        self.i += 1
+        i, hi, lo = self.i, self.hi, self.lo
+        while hi and hi[-1][1] <= value:
+            hi.pop()
+        hi.append((i, value))
+        while lo and lo[-1][1] >= value:
+            lo.pop()
+        lo.append((i, value))
+        if hi[0][0] <= i - self.n:
+            hi.popleft()
+        if lo[0][0] <= i - self.n:
+            lo.popleft()
+        return hi[0][1], lo[0][1]
+
+    def seed(self, hi: float, lo: float) -> None:
+        """Start from a known range, kept until `n` more values have been pushed."""
+        self.push(hi)
+        self.push(lo)
 
 
 register_model(
     "phase-template",
     kind="online",
     config=TemplateConfig,
-    description="phase from the hip's phase portrait (Quintero 2018), template learned online",
+    description="phase from a joint's phase portrait (Quintero 2018), template learned online",
 )(PhaseTemplate)

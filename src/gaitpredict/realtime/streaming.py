@@ -111,10 +111,13 @@ class StreamingPredictor:
         self.reset("start")
 
     @classmethod
-    def from_checkpoint(cls, path, backend: str = "auto", onnx_path=None, **kwargs):
-        from ..training.checkpoint import load_checkpoint
+    def from_checkpoint(cls, path, backend: str = "auto", onnx_path=None, target=None,
+                        horizon_ms=None, rate_hz=None, **kwargs):  # fmt: skip
+        """A checkpoint file, a shipped model's name, or a model that needs no training by
+        name with its `target`, `horizon_ms` and `rate_hz` (`evaluation.untrained`)."""
+        from ..evaluation.untrained import load_model
 
-        model, spec, payload = load_checkpoint(path)
+        model, spec, payload = load_model(path, target, horizon_ms, rate_hz)
         if "calibration" not in kwargs:
             kwargs["calibration"] = stored_calibration(payload, str(path))
         return cls(model, spec, payload["model_name"], backend, onnx_path, **kwargs)
@@ -198,7 +201,11 @@ class StreamingPredictor:
 
     def save_adaptation(self, path):
         """What was learned about the wearer (with intervals: their recent errors and level
-        too), to a JSON file for the next session."""
+        too), to a JSON file for the next session. For an online model: what it learned."""
+        if self._online is not None:
+            return write_json(path, {"online_model": self.model_name,
+                                     "model_id": self._online_id(),
+                                     "learned": self._online.model.learned()})  # fmt: skip
         state = self._need_adapter().state()
         if self.intervals is not None and self.intervals.online is not None:
             state["intervals"] = self.intervals.online.state()
@@ -207,6 +214,8 @@ class StreamingPredictor:
     def load_adaptation(self, path) -> None:
         """Restore a saved adaptation (refused when saved for another model), and the
         interval's state when the file holds one."""
+        if self._online is not None:
+            return self._load_online(path)
         self._need_adapter().load(path)
         if self.intervals is not None and self.intervals.online is not None:
             import json
@@ -216,10 +225,34 @@ class StreamingPredictor:
                 self.intervals.online.load_state(saved, str(path))
 
     def forget_adaptation(self) -> None:
-        """Back to the population model (a new wearer)."""
+        """Back to the population model (a new wearer); an online model forgets all."""
+        if self._online is not None:
+            return self._online.model.forget()
         self._need_adapter().forget()
         if self.intervals is not None:
             self.intervals.forget()
+
+    def _online_id(self) -> str:
+        """An online model's identity: its name, settings and spec (it has no weights)."""
+        model = self._online.model
+        text = repr((self.model_name, sorted(vars(model.cfg).items()), self.spec.to_dict()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def _load_online(self, path) -> None:
+        import json
+
+        try:
+            saved = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: not a saved state ({exc})") from None
+        if not isinstance(saved, dict) or saved.get("model_id") != self._online_id():
+            raise ConfigError(
+                f"{path}: saved for {saved.get('online_model') if isinstance(saved, dict) else '?'}"
+                f" with other settings or another target, horizon or rate; this predictor is "
+                f"{self.model_name} ({self.spec.target[0]}, {self.spec.horizon_ms:g} ms, "
+                f"{self.rate_hz:g} Hz)"
+            )
+        self._online.model.restore(saved.get("learned") or {}, str(path))
 
     # -- state ---------------------------------------------------------------------------
     def reset(self, reason: str = "reset by the caller") -> None:
@@ -248,6 +281,11 @@ class StreamingPredictor:
             self.resets += 1
             self.last_reset = reason
             log.log(level, "streaming predictor reset: %s", reason)
+
+    @property
+    def online_model(self):
+        """The online model learning the wearer (`models.online`), or None for a network."""
+        return self._online.model if self._online is not None else None
 
     @property
     def ready(self) -> bool:

@@ -24,6 +24,8 @@ COLUMNS = (  # (heading, model label, split, inside the lab alone); like for lik
     ("ridge, this lab only (LOSO)", "ridge", "subject-folds", True),
     ("hold", "hold", "lolo", False),
     ("const-velocity", "const-velocity", "lolo", False),
+    ("adaptive oscillator", "adaptive-oscillator", "lolo", False),  # no training data at all
+    ("phase template", "phase-template", "lolo", False),
 )
 NET_LOLO, RIDGE_LOLO, NET_ALL, NET_OWN, RIDGE_OWN = (c[0] for c in COLUMNS[:5])
 

@@ -23,7 +23,7 @@ from ..models import MAIN_MODEL
 MODEL = MAIN_MODEL
 
 
-def _current_rows(results_dir: Path, inputs: str, target: str) -> pd.DataFrame:
+def _current_rows(results_dir: Path, inputs: str, target: str, model: str = MODEL) -> pd.DataFrame:
     table = Path(results_dir) / "results.csv"
     if not table.is_file():
         raise ConfigError(
@@ -34,7 +34,7 @@ def _current_rows(results_dir: Path, inputs: str, target: str) -> pd.DataFrame:
     current = {run_id(c) for c in Grid.load("cross-lab").expand()}
     return rows[
         rows.run_id.isin(current)
-        & (rows.label == MODEL)
+        & (rows.label == model)
         & (rows.inputs == inputs)
         & (rows.target == target)
         & rows.not_applicable.isna()
@@ -42,15 +42,22 @@ def _current_rows(results_dir: Path, inputs: str, target: str) -> pd.DataFrame:
 
 
 def base_checkpoint(
-    results_dir, kind: str, lab: str, subject: str, inputs: str, target: str = "r_knee_flex"
+    results_dir,
+    kind: str,
+    lab: str,
+    subject: str,
+    inputs: str,
+    target: str = "r_knee_flex",
+    model: str = MODEL,
 ) -> Path:
-    """The checkpoint of the cross-lab network that never saw `subject` (LAB/S)."""
-    rows = _current_rows(results_dir, inputs, target)
+    """The checkpoint of the cross-lab network (or another of its grid's models, `model`)
+    that never saw `subject` (LAB/S)."""
+    rows = _current_rows(results_dir, inputs, target, model)
     runs = Path(results_dir) / "runs"
     if kind == "lolo":
         sel = rows[(rows.split == "lolo") & (rows.test_lab == lab)]
         if sel.empty:
-            raise ConfigError(f"no leave-{lab}-out network for {inputs} in {results_dir}")
+            raise ConfigError(f"no leave-{lab}-out {model} for {inputs} in {results_dir}")
         return runs / sel.iloc[-1].run_dir / "model.pt"
     if kind != "loso":
         raise ConfigError(f"kind must be lolo or loso, got {kind!r}")

@@ -23,6 +23,12 @@ from ..data.trial import Trial
 from ..errors import ConfigError, GaitDataError
 from .gaps import bridge
 
+# the paper's task, the default of a run (`experiments.config.RunConfig`) and of a model that
+# needs no training named by name (`evaluation.untrained`)
+DEFAULT_TARGET = "r_knee_flex"
+DEFAULT_WINDOW_MS = 500.0
+DEFAULT_HORIZON_MS = 100.0
+
 
 def _on_model_grid(piece: Trial, spec) -> tuple[np.ndarray, np.ndarray]:
     """Inputs (causal conversion) and targets (interpolated truth) at the model's rate."""

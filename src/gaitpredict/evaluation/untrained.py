@@ -1,0 +1,94 @@
+"""Models that need no training, by name: `hold`, `const-velocity` and the online models
+(`adaptive-oscillator`, `phase-template`) predict from a target, a horizon and a rate alone,
+so `predict`, `evaluate`, `stream` and `bench-latency` take their names where a checkpoint
+would go (`load_model`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..data.channels import resolve_channels
+from ..errors import ConfigError
+from ..models import create_model, list_models, model_info
+from ..models.online import driver_channel
+from ..windowing.windows import (
+    DEFAULT_HORIZON_MS,
+    DEFAULT_TARGET,
+    DEFAULT_WINDOW_MS,
+    WindowSpec,
+)
+
+
+def untrained_names() -> list[str]:
+    """The registered models that predict from a name alone."""
+    return [n for n in list_models() if model_info(n).untrained]
+
+
+def is_untrained(text) -> bool:
+    """`text` names a model that needs no training (and no file of that name exists)."""
+    return str(text) in untrained_names() and not Path(str(text)).exists()
+
+
+def untrained_model(
+    name: str,
+    target: str | None = None,
+    horizon_ms: float | None = None,
+    rate_hz: float | None = None,
+    window_ms: float | None = None,
+    options: dict | None = None,
+):
+    """(model, spec, payload) as `load_checkpoint` gives them, for a model that needs no
+    training. Its inputs are the target (whose measured value it extrapolates or learns
+    from) and, for a model driven by another channel, that channel. The window only decides
+    where predictions start (the run's default, 500 ms)."""
+    info = model_info(name)
+    if not info.untrained:
+        raise ConfigError(
+            f"model {name!r} must be trained first (gaitpredict train ... or a shipped model: "
+            f"gaitpredict models); by name alone only {', '.join(untrained_names())} predict"
+        )
+    target = target or DEFAULT_TARGET
+    targets = resolve_channels(target)
+    if len(targets) != 1:
+        raise ConfigError(f"--target names one joint angle channel, got {target!r} ({targets})")
+    cfg = info.resolve(options)
+    inputs = list(targets)
+    driver = cfg.get("driver")
+    if driver is not None and driver_channel(driver, targets[0]) not in inputs:
+        inputs.append(driver_channel(driver, targets[0]))
+    spec = WindowSpec.create(
+        inputs,
+        targets,
+        window_ms or DEFAULT_WINDOW_MS,
+        DEFAULT_HORIZON_MS if horizon_ms is None else horizon_ms,
+        rate_hz or 100.0,
+    )
+    if spec.horizon_frames < 1:
+        raise ConfigError(
+            f"horizon {spec.horizon_ms:g} ms is under one frame at {spec.rate_hz:g} Hz"
+        )
+    model = create_model(name, spec, **cfg).eval()
+    payload = {"model_name": name, "model_config": cfg, "spec": spec.to_dict(), "extra": {}}
+    return model, spec, payload
+
+
+def load_model(name_or_path, target=None, horizon_ms=None, rate_hz=None):
+    """(model, spec, payload): a checkpoint file, a shipped model's name, or the name of a
+    model that needs no training with its target, horizon and rate. A target, horizon or
+    rate given with a checkpoint is refused: the checkpoint fixes them."""
+    text = str(name_or_path)
+    if is_untrained(text):
+        return untrained_model(text, target, horizon_ms, rate_hz)
+    if text in list_models() and not Path(text).exists():
+        untrained_model(text)  # refused, naming what to do instead
+    given = [f"--{k}" for k, v in (("target", target), ("horizon-ms", horizon_ms),
+                                   ("rate-hz", rate_hz)) if v is not None]  # fmt: skip
+    if given:
+        raise ConfigError(
+            f"{' and '.join(given)}: only for a model that needs no training "
+            f"({', '.join(untrained_names())}); {text} fixes its own target, horizon and rate"
+        )
+    from ..pretrained import resolve_model
+    from ..training.checkpoint import load_checkpoint
+
+    return load_checkpoint(resolve_model(name_or_path))
