@@ -19,7 +19,7 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 # the pages in reading order: later examples use what earlier ones made
 PAGES = ["README.md"] + [f"docs/{p}.md" for p in (
     "extending", "cli", "python-api", "pretrained", "reproducing", "realtime", "adaptation",
-    "data", "figures",
+    "online-predictors", "data", "figures",
 )]  # fmt: skip
 
 
@@ -41,6 +41,7 @@ def test_the_docs_have_python_examples_and_every_page_is_listed():
 def test_readme_python_examples_run(tmp_path, monkeypatch):
     need(SHARED / "cmu_walking")
     need(SHARED / "cmu_bvh_sample")
+    need(SHARED / "opencap_walking")
     (tmp_path / "shared").symlink_to(SHARED.parent, target_is_directory=True)
     work = tmp_path / "repo"
     work.mkdir()

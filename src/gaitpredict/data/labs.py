@@ -56,6 +56,9 @@ LABS: dict[str, Lab] = {
             caveats=(
                 "Expert3 is treadmill walking; in several trials its arms hardly move",
                 "Expert1 trials are single strides (1.3-1.5 s), too short for long windows",
+                "Expert3's hip flexion rests within 1 deg of -29.9 deg for a third of its "
+                "frames, in every stride (a bound of the IK model's coordinate, not motion): "
+                "a gait phase taken from the hip stalls there",
             ),
         ),
         Lab(

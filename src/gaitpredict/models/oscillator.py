@@ -28,8 +28,8 @@ oscillators are locked (the driver's RMS error over `gate_s` under `lock_ratio` 
 about its mean, after at least `gate_s` of walking), while the frequency sits at a bound and
 while the wearer stands. `status` says which.
 
-The defaults (driven by the target, 2 harmonics, nu_phi 40, nu_omega 10, eta 5, lock at
-0.7) are the best of 648 settings on five labs that score nothing
+The defaults (driven by the target, 2 harmonics, nu_phi 40, nu_omega 5, eta 5, locked at
+0.5 over 0.5 s) are the best of 1,296 settings on five labs that score nothing
 (`benchmarks/choose_online.py`).
 """
 
@@ -51,12 +51,12 @@ class OscillatorConfig(CycleOptions):
     )  # fmt: skip
     harmonics: int = setting(2, "oscillators in the pool (harmonics of the stride frequency)")
     nu_phase: float = setting(40.0, "phase coupling gain nu_phi, 1/s")
-    nu_freq: float = setting(10.0, "frequency learning gain nu_omega, 1/s")
+    nu_freq: float = setting(5.0, "frequency learning gain nu_omega, 1/s")
     eta: float = setting(5.0, "shape learning rate eta, 1/s")
-    lock_ratio: float = setting(0.7, "locked once the driver's RMS error is under this "
+    lock_ratio: float = setting(0.5, "locked once the driver's RMS error is under this "
                                 "fraction of its RMS about its mean")  # fmt: skip
     min_range_deg: float = setting(4.0, "walking: the driver's RMS about its mean above this")
-    gate_s: float = setting(1.0, "averaging time of the walking and lock tests, s")
+    gate_s: float = setting(0.5, "averaging time of the walking and lock tests, s")
 
 
 class AdaptiveOscillator(OnlineModel):

@@ -33,8 +33,9 @@ omega sits at a bound or the phase stops advancing, and while the template has n
 filled where the prediction reads it, the model predicts the target's last value and says so
 in `status`; held frames teach nothing and a gap restarts the velocity.
 
-The defaults (the target's own portrait, 25 bins, `absolute`, `learned`, a 1 s range) are
-the best of 648 settings on five labs that score nothing (`benchmarks/choose_online.py`).
+The defaults (the hip's portrait, 25 bins, a memory of 5, `absolute`, `learned`, a 4 s
+range) are the best of 864 settings on five labs that score nothing
+(`benchmarks/choose_online.py`).
 """
 
 from __future__ import annotations
@@ -51,17 +52,17 @@ from .online import TWO_PI, CycleOptions, OnlineModel, clamp
 @dataclass
 class TemplateConfig(CycleOptions):
     driver: str = setting(
-        "target", "the angle whose phase portrait gives the phase: target, hip (the target "
-        "side's hip flexion) or a channel name",
+        "hip", "the angle whose phase portrait gives the phase: hip (the target side's hip "
+        "flexion), target or a channel name",
     )  # fmt: skip
     bins: int = setting(25, "template values over one stride")
-    memory: float = setting(10.0, "the template forgets with a memory of this many visits")
+    memory: float = setting(5.0, "the template forgets with a memory of this many visits")
     advance: str = setting("learned", "learned: the template holds the value h later; rate: "
                            "read at phi + omega h", choices=("learned", "rate"))  # fmt: skip
     mode: str = setting("absolute", "absolute: the template; delta: the last value plus "
                         "the template's change", choices=("absolute", "delta"))  # fmt: skip
     velocity_ms: float = setting(20.0, "smoothing of the driver's velocity, ms")
-    range_s: float = setting(2.0, "the portrait's range: extremes over this time, s")
+    range_s: float = setting(4.0, "the portrait's range: extremes over this time, s")
     rate_s: float = setting(0.5, "smoothing of the phase rate, s")
     min_range_deg: float = setting(10.0, "walking: the driver's range above this, deg")
 
