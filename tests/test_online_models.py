@@ -173,3 +173,55 @@ def test_a_real_walk_cut_to_standing_holds_the_last_value_and_says_so(name):
         if k >= 3 * trial.rate_hz:
             assert p.values_deg[0] == pytest.approx(frame[knee], abs=1e-9)
     assert sp.online_model.fallback and sp.online_model.status.startswith("not walking")
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_a_sensor_gap_in_a_real_stream_restarts_the_phase_and_says_so(name):
+    """OpenCap's walk streamed with a 300 ms sensor dropout (NaN frames, past the 50 ms the
+    stream bridges) after 20 s: the stream restarts its window and says why, the model
+    restarts its phase (no prediction uses the frames before the gap), keeps what it learned,
+    and predicts sensibly again once the window has refilled."""
+    from gaitpredict.data.io import read_trial
+    from gaitpredict.realtime import StreamingPredictor
+
+    from .conftest import SHARED, need
+
+    trial = read_trial(need(SHARED / "opencap_walking") / "opencap_walking1.csv")
+    sp = StreamingPredictor.from_checkpoint(name, horizon_ms=100, rate_hz=trial.rate_hz)
+    frames = trial.select(list(sp.channels)).angles_deg
+    k, gap = int(20 * trial.rate_hz), int(0.3 * trial.rate_hz)
+    for frame in frames[:k]:
+        sp.push(frame)
+    learned = sp.online_model.learned()
+    for frame in np.full_like(frames[k : k + gap], np.nan):
+        p = sp.push(frame)  # the first 50 ms are bridged (and flagged), then nothing
+        assert p is None or p.bridged
+    assert sp.resets == 1 and "gap" in sp.last_reset and sp.status.startswith("waiting")
+    assert sp.online_model.learned()["omega"] == learned["omega"]  # kept, not forgotten
+    knee = trial["r_knee_flex"]
+    after = [sp.push(f) for f in frames[k + gap : k + gap + int(5 * trial.rate_hz)]]
+    made = np.array([p.values_deg[0] for p in after if p is not None])
+    assert len(made) > 0 and np.isfinite(made).all()
+    assert (made > knee.min() - 20).all() and (made < knee.max() + 20).all()
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_every_prediction_stays_within_the_range_the_knee_itself_took_lately(name):
+    """The envelope: once 4 s of the target have been seen, no prediction leaves the range
+    the target took over the last 4 s (computed here with a plain rolling window), so the
+    oscillator's few harmonics never ask for a knee beyond what the wearer just did."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from gaitpredict.data.io import read_trial
+
+    from .conftest import SHARED, need
+
+    trial = read_trial(need(SHARED / "opencap_walking") / "opencap_walking1.csv")
+    predictor = _by_name(name, trial)
+    pred = predictor.predict_trial(trial)["r_knee_flex_pred_deg"].to_numpy()
+    n = round(predictor.model.cfg.envelope_s * trial.rate_hz)
+    windows = sliding_window_view(trial["r_knee_flex"], n)  # row r: frames r .. r + n - 1
+    lo, hi = windows.min(axis=1), windows.max(axis=1)
+    made = pred[n - 1 :]
+    assert (made >= lo - 1e-9).all() and (made <= hi + 1e-9).all()
+    assert np.ptp(made) > 30  # it still follows the stride, not a constant

@@ -146,7 +146,7 @@ def add_untrained_options(parser) -> None:
                    help=f"how far ahead (default: {DEFAULT_HORIZON_MS:g})")  # fmt: skip
     g.add_argument("--rate-hz", type=float, default=None, metavar="HZ",
                    help="the model's rate; other rates are converted causally (default: "
-                   "the first recording's)")  # fmt: skip
+                   "the first recording's; 100 for an LSL stream)")  # fmt: skip
 
 
 def untrained_given(args, recordings=()) -> dict:

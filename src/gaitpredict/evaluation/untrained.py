@@ -18,6 +18,8 @@ from ..windowing.windows import (
     WindowSpec,
 )
 
+RATE_HZ = 100.0  # with no recording to take the rate from (an LSL stream): converted causally
+
 
 def untrained_names() -> list[str]:
     """The registered models that predict from a name alone."""
@@ -61,7 +63,7 @@ def untrained_model(
         targets,
         window_ms or DEFAULT_WINDOW_MS,
         DEFAULT_HORIZON_MS if horizon_ms is None else horizon_ms,
-        rate_hz or 100.0,
+        rate_hz or RATE_HZ,
     )
     if spec.horizon_frames < 1:
         raise ConfigError(

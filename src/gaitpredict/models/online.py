@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,11 +40,18 @@ class CycleOptions(Options):
     start_stride_hz: float = setting(1.0, "the stride frequency it starts from, Hz")
     min_stride_hz: float = setting(0.3, "lowest stride frequency, Hz")
     max_stride_hz: float = setting(2.5, "highest stride frequency, Hz")
+    envelope_s: float = setting(4.0, "predictions stay within the range the target itself "
+                                "took over the last this many seconds (once it has been seen "
+                                "that long)")  # fmt: skip
 
 
 class OnlineModel(nn.Module):
-    """Base: subclasses define `forget`, `interrupt`, `observe` and `predict`, and name in
-    `LEARNED` the attributes that hold what was learned about the wearer (`learned`)."""
+    """Base: subclasses define `_forget`, `interrupt`, `_observe` and `_predict`, and name in
+    `LEARNED` the attributes that hold what was learned about the wearer (`learned`).
+
+    The base keeps every prediction within the envelope of the target's own measured range
+    over the last `envelope_s` (a reference the wearer's joint has recently reached; the
+    oscillators' few harmonics can otherwise overshoot into a hyperextended knee)."""
 
     LEARNED: tuple[str, ...] = ()
 
@@ -55,6 +63,7 @@ class OnlineModel(nn.Module):
         self.target_idx = list(spec.target_in_inputs)  # the truth arrives as an input
         steps = range(1, spec.horizon_frames + 1) if spec.multi_horizon else [spec.horizon_frames]
         self.ahead_s = [k * self.dt for k in steps]  # outputs are horizon-major
+        self.envelope_frames = max(2, round(cfg.envelope_s / self.dt))
         self.status = "learning"
         self.fallback = True  # the last prediction was the target's last value
         self.forget()
@@ -74,22 +83,45 @@ class OnlineModel(nn.Module):
             "Predictor or StreamingPredictor)"
         )
 
-    # -- what subclasses define ----------------------------------------------------------
+    # -- what callers use -----------------------------------------------------------------
     def forget(self) -> None:
         """A new wearer: drop everything learned."""
+        self.envelope = [Extremes(self.envelope_frames) for _ in self.target_idx]
+        self._forget()
+
+    def observe(self, frame, held: bool) -> None:
+        """One model-grid frame (inputs in the spec's order, degrees); `held`: bridged across
+        a gap (its values are not measurements and teach nothing)."""
+        if not held:
+            for box, k in zip(self.envelope, self.target_idx, strict=True):
+                box.push(frame[k])
+        self._observe(frame, held)
+
+    def predict(self, frame, out: np.ndarray) -> None:
+        """The prediction after the last observed `frame`, into `out` (n_outputs,)."""
+        self._predict(frame, out)
+        if self.fallback:
+            return
+        n = len(self.target_idx)
+        for j, box in enumerate(self.envelope):
+            if box.i < self.envelope_frames:  # not seen long enough to know its range
+                continue
+            hi, lo = box.extremes()
+            for s in range(len(self.ahead_s)):
+                out[s * n + j] = clamp(out[s * n + j], lo, hi)
+
+    # -- what subclasses define ----------------------------------------------------------
+    def _forget(self) -> None:
         raise NotImplementedError
 
     def interrupt(self) -> None:
         """A new recording or a long gap: the next frame does not follow the last one."""
         raise NotImplementedError
 
-    def observe(self, frame, held: bool) -> None:
-        """One model-grid frame (inputs in the spec's order, degrees); `held`: bridged across
-        a gap (its values are not measurements and teach nothing)."""
+    def _observe(self, frame, held: bool) -> None:
         raise NotImplementedError
 
-    def predict(self, frame, out: np.ndarray) -> None:
-        """The prediction after the last observed `frame`, into `out` (n_outputs,)."""
+    def _predict(self, frame, out: np.ndarray) -> None:
         raise NotImplementedError
 
     # -- shared ---------------------------------------------------------------------------
@@ -150,6 +182,38 @@ class OnlineModel(nn.Module):
                     self.predict(frame, row)
                     out[i] = row
         return out
+
+
+class Extremes:
+    """The maximum and minimum of the last `n` values pushed (monotonic queues)."""
+
+    def __init__(self, n: int):
+        self.n, self.i = n, 0
+        self.hi: deque = deque()  # (index, value), values decreasing
+        self.lo: deque = deque()  # values increasing
+
+    def push(self, value: float) -> tuple[float, float]:
+        self.i += 1
+        i, hi, lo = self.i, self.hi, self.lo
+        while hi and hi[-1][1] <= value:
+            hi.pop()
+        hi.append((i, value))
+        while lo and lo[-1][1] >= value:
+            lo.pop()
+        lo.append((i, value))
+        if hi[0][0] <= i - self.n:
+            hi.popleft()
+        if lo[0][0] <= i - self.n:
+            lo.popleft()
+        return hi[0][1], lo[0][1]
+
+    def extremes(self) -> tuple[float, float]:
+        return self.hi[0][1], self.lo[0][1]
+
+    def seed(self, hi: float, lo: float) -> None:
+        """Start from a known range, kept until `n` more values have been pushed."""
+        self.push(hi)
+        self.push(lo)
 
 
 def driver_channel(driver: str, target: str) -> str:

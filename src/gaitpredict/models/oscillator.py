@@ -68,7 +68,7 @@ class AdaptiveOscillator(OnlineModel):
         super().__init__(spec, cfg)
         self.driver = self.driver_index(cfg.driver)
 
-    def forget(self) -> None:
+    def _forget(self) -> None:
         k, cfg = self.k, self.cfg
         self.phi = [0.0] * k
         self.omega = TWO_PI * cfg.start_stride_hz
@@ -87,7 +87,7 @@ class AdaptiveOscillator(OnlineModel):
         # frequency are known is locked again after `gate_s` if the phase has caught up
         self.walked_s, self.seen = 0.0, 0
 
-    def observe(self, frame, held: bool) -> None:
+    def _observe(self, frame, held: bool) -> None:
         cfg, dt, k, phi, alpha = self.cfg, self.dt, self.k, self.phi, self.alpha
         if held:  # a bridged frame is no measurement: the phase runs on
             for i in range(k):
@@ -132,7 +132,7 @@ class AdaptiveOscillator(OnlineModel):
     def _norm(self) -> float:
         return max(sum(abs(a) for a in self.alpha), self.cfg.min_range_deg)
 
-    def predict(self, frame, out) -> None:
+    def _predict(self, frame, out) -> None:
         cfg = self.cfg
         if self.var < cfg.min_range_deg**2:
             return self.hold(frame, out, "not walking: holding the last value")

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 from ..options import setting
 from . import register_model
-from .online import TWO_PI, CycleOptions, OnlineModel, clamp
+from .online import TWO_PI, CycleOptions, Extremes, OnlineModel, clamp
 
 
 @dataclass
@@ -74,7 +74,7 @@ class PhaseTemplate(OnlineModel):
         super().__init__(spec, cfg)
         self.driver = self.driver_index(cfg.driver)
 
-    def forget(self) -> None:
+    def _forget(self) -> None:
         n, b = len(self.target_idx), self.cfg.bins
         steps = len(self.ahead_s) if self.cfg.advance == "learned" else 1
         self.template = [[[0.0] * b for _ in range(n)] for _ in range(steps)]
@@ -94,7 +94,7 @@ class PhaseTemplate(OnlineModel):
             self.d_range.seed(self.d_hi, self.d_lo)
             self.v_range.seed(self.v_hi, self.v_lo)
 
-    def observe(self, frame, held: bool) -> None:
+    def _observe(self, frame, held: bool) -> None:
         if held:  # a bridged frame is no measurement: the phase waits for the next one
             self.seen.appendleft(None)
             return
@@ -172,8 +172,10 @@ class PhaseTemplate(OnlineModel):
         t = self.template[step][j]
         return t[i0] + f * (t[i1] - t[i0])
 
-    def predict(self, frame, out) -> None:
-        if self.phi is None or not self.walking:
+    def _predict(self, frame, out) -> None:
+        if self.phi is None:  # a new recording or a gap: no velocity yet
+            return self.hold(frame, out, "finding the phase: holding the last value")
+        if not self.walking:
             return self.hold(frame, out, "not walking: holding the last value")
         if not self.w_min < self.omega < self.w_max:
             return self.hold(frame, out, "phase rate out of range: holding the last value")
@@ -189,35 +191,6 @@ class PhaseTemplate(OnlineModel):
                     return self.hold(frame, out, "learning the template: holding the last value")
                 out[s * n + j] = (frame[idx] if delta else 0.0) + later - now
         self.fallback, self.status = False, "locked"
-
-
-class Extremes:
-    """The maximum and minimum of the last `n` values pushed (monotonic queues)."""
-
-    def __init__(self, n: int):
-        self.n, self.i = n, 0
-        self.hi: deque = deque()  # (index, value), values decreasing
-        self.lo: deque = deque()  # values increasing
-
-    def push(self, value: float) -> tuple[float, float]:
-        self.i += 1
-        i, hi, lo = self.i, self.hi, self.lo
-        while hi and hi[-1][1] <= value:
-            hi.pop()
-        hi.append((i, value))
-        while lo and lo[-1][1] >= value:
-            lo.pop()
-        lo.append((i, value))
-        if hi[0][0] <= i - self.n:
-            hi.popleft()
-        if lo[0][0] <= i - self.n:
-            lo.popleft()
-        return hi[0][1], lo[0][1]
-
-    def seed(self, hi: float, lo: float) -> None:
-        """Start from a known range, kept until `n` more values have been pushed."""
-        self.push(hi)
-        self.push(lo)
 
 
 register_model(
