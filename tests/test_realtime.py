@@ -263,6 +263,8 @@ def test_stream_and_bench_latency_commands(ckpt, s16_trial, tmp_path, capsys):
     assert {"p50_us", "p99_us", "max_us", "backend", "floor_us", "flops"} <= set(figures)
     assert 0 < figures["p50_us"] <= figures["p99_us"] <= figures["max_us"]
     assert 0 < figures["floor_us"] < figures["p50_us"]  # nothing beats the compute floor
+    call = figures["model_call"]  # the bare graph, timed in turns with the pushes
+    assert figures["floor_us"] < call["p50_us"] <= call["p99_us"]
     args = ["bench-latency", str(ckpt), "--pushes", "10000", "--data", str(path), "--adapt"]
     assert main([*args, "--json"]) == 0
     both = json.loads(capsys.readouterr().out)

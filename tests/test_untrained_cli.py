@@ -114,6 +114,9 @@ def test_bench_latency_times_an_online_model_without_a_flop_floor(tmp_path, caps
                             "--pushes", "10000", "--json"])  # fmt: skip
     assert result["backend"] == "online" and result["pushes"] == 10000
     assert result["floor_us"] is None and result["p50_us"] > 0
+    call = result["model_call"]  # the bare call, timed in the same run
+    assert 0 < call["p50_us"] <= call["p99_us"]
+    assert result["around_call_p50_us"] == pytest.approx(result["p50_us"] - call["p50_us"])
 
 
 def test_an_option_two_models_share_shows_each_models_default(capsys, monkeypatch):

@@ -136,6 +136,8 @@ def run_bench(args) -> int:
         timed = figures[-1]
         result["with_intervals"] = {k: timed[k] for k in ("p50_us", "p99_us", "max_us")}
         result["interval_added_p50_us"] = round(timed["p50_us"] - result["p50_us"], 1)
+    call = result["model_call"]
+    result["around_call_p50_us"] = round(result["p50_us"] - call["p50_us"], 1)
     if args.json:
         print(json.dumps(result))
     else:
@@ -149,6 +151,11 @@ def run_bench(args) -> int:
                if result["floor_us"] else "")
             + f"CPU: {result['cpu']}"
         )  # fmt: skip
+        print(
+            f"the bare model call, in the same run: p50 {call['p50_us']} us, p99 "
+            f"{call['p99_us']} us (the push spends {result['around_call_p50_us']} us at p50 "
+            "around it)"
+        )
         if args.adapt:
             a = result["adapted"]
             print(

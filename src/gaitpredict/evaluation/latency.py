@@ -31,7 +31,9 @@ def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500) -> li
     """Time `pushes` calls of each predictor's `push` replaying `trial` (after filling the
     window and 500 warm-up pushes), in microseconds. Several predictors take turns in blocks
     of `block` pushes, so that a machine that speeds up or slows down meanwhile affects all
-    alike."""
+    alike; the first predictor's bare model call (`backend.run()` on the window its last
+    push left: the graph alone, no ring buffer, gap bridge or Python around it) takes a turn
+    too (`model_call`)."""
     if pushes < MIN_PUSHES:
         raise ConfigError(f"--pushes {pushes}: at least {MIN_PUSHES} for a stable p99")
     frames = np.nan_to_num(trial.select(list(predictors[0].channels)).angles_deg)
@@ -40,6 +42,7 @@ def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500) -> li
         for i in range(predictor.spec.window_frames + 500):  # fill the window, warm caches
             predictor.push(frames[i % n])
     times = np.empty((len(predictors), pushes), dtype=np.int64)
+    calls = np.empty(pushes, dtype=np.int64)  # the first predictor's bare model call
     clock = time.perf_counter_ns
     for start in range(0, pushes, block):
         for k, predictor in enumerate(predictors):
@@ -49,7 +52,19 @@ def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500) -> li
                 t0 = clock()
                 push(frame)
                 row[i] = clock() - t0
-    return [_figures(p, times[k] / 1000.0, trial) for k, p in enumerate(predictors)]
+        run = predictors[0].backend.run  # on the window the last push left
+        for i in range(start, min(start + block, pushes)):
+            t0 = clock()
+            run()
+            calls[i] = clock() - t0
+    figures = [_figures(p, times[k] / 1000.0, trial) for k, p in enumerate(predictors)]
+    figures[0]["model_call"] = _percentiles(calls / 1000.0)
+    return figures
+
+
+def _percentiles(us: np.ndarray) -> dict:
+    return {"p50_us": round(float(np.percentile(us, 50)), 1),
+            "p99_us": round(float(np.percentile(us, 99)), 1)}  # fmt: skip
 
 
 def _figures(predictor, us: np.ndarray, trial) -> dict:
