@@ -100,3 +100,36 @@ def test_predict_writes_csv_and_plot_and_scores_real_walks(tmp_path, capsys):
         hold.append(d[np.isfinite(d)])
     hold_rmse = float(np.sqrt(np.mean(np.concatenate(hold) ** 2)))
     assert result["rmse_deg"] < 0.6 * hold_rmse
+
+
+@pytest.mark.parametrize("name", [c["name"] for c in list_pretrained()])
+def test_each_shipped_model_ships_as_onnx_that_reproduces_its_checkpoint(name, tiny):
+    """Beside each checkpoint, the same network as ONNX (with the adaptation features): made
+    for the checkpoint's spec, equal to it on real windows within the export tolerance, and
+    what a stream of the shipped model runs (no export when it starts)."""
+    from gaitpredict.pretrained import pretrained_path, shipped_onnx
+    from gaitpredict.realtime import export
+    from gaitpredict.training.checkpoint import load_checkpoint
+    from gaitpredict.windowing.windows import Windows
+
+    onnx = shipped_onnx(name)
+    assert onnx is not None and onnx.stat().st_size == card(name)["onnx"]["bytes"]
+    model, spec, _ = load_checkpoint(pretrained_path(name))
+    sess = export.session(onnx)
+    export.check_matches(sess, spec, str(onnx))  # refuses a file of another spec
+    assert "features" in {o.name for o in sess.get_outputs()}
+    x, _ = Windows(tiny.trials[:4], spec).all()  # real CMU walking, converted to 100 Hz
+    assert export.onnx_parity(model, sess, x.numpy()) <= export.PARITY_TOLERANCE_DEG
+    assert shipped_onnx(pretrained_path(name)) == onnx and shipped_onnx("ridge") is None
+
+
+def test_a_stream_of_a_shipped_model_does_not_export_it(monkeypatch):
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    from gaitpredict.realtime import export
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("exported at stream start")
+
+    monkeypatch.setattr(export, "export_bytes", refuse)
+    sp = StreamingPredictor.from_pretrained(LEGS, backend="onnx", adapt=True)
+    assert sp.backend.name == "onnx" and sp.adapter is not None  # it ran the shipped file

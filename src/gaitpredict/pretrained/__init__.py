@@ -45,6 +45,20 @@ def pretrained_path(name: str) -> Path:
     return path
 
 
+def shipped_onnx(name_or_path) -> Path | None:
+    """The shipped ONNX file (parity-checked when built) of a shipped model given by name,
+    as 'pretrained:NAME' or by its checkpoint's path; None for anything else."""
+    text = str(name_or_path)
+    if text.startswith(PREFIX) or (text in shipped_names() and not Path(text).exists()):
+        checkpoint = pretrained_path(text)
+    elif Path(text).resolve().parent == _folder().resolve() and Path(text).suffix == ".pt":
+        checkpoint = Path(text)
+    else:
+        return None
+    onnx = checkpoint.with_suffix(".onnx")
+    return onnx if onnx.is_file() else None
+
+
 def card(name: str) -> dict:
     pretrained_path(name)
     return json.loads((_folder() / f"{name.removeprefix(PREFIX)}.json").read_text())

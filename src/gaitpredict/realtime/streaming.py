@@ -114,10 +114,14 @@ class StreamingPredictor:
     def from_checkpoint(cls, path, backend: str = "auto", onnx_path=None, target=None,
                         horizon_ms=None, rate_hz=None, **kwargs):  # fmt: skip
         """A checkpoint file, a shipped model's name, or a model that needs no training by
-        name with its `target`, `horizon_ms` and `rate_hz` (`evaluation.untrained`)."""
+        name with its `target`, `horizon_ms` and `rate_hz` (`evaluation.untrained`). A
+        shipped model streams on onnxruntime from its shipped ONNX file (no export)."""
         from ..evaluation.untrained import load_model
+        from ..pretrained import shipped_onnx
 
         model, spec, payload = load_model(path, target, horizon_ms, rate_hz)
+        if onnx_path is None and backend != "torch":
+            onnx_path = shipped_onnx(path)
         if "calibration" not in kwargs:
             kwargs["calibration"] = stored_calibration(payload, str(path))
         return cls(model, spec, payload["model_name"], backend, onnx_path, **kwargs)

@@ -7,8 +7,8 @@ subject of every shared lab (split `all`: validation is carved from the training
 nothing is tested), with the seed and epoch limits of the cross-lab grid, whose results
 (`--cross-lab`, from `gaitpredict reproduce --profile cross-lab`) give the card its
 leave-one-lab-out and leave-one-subject-out figures: they measure this very recipe on labs
-and subjects it did not see. Writes `<name>.pt`, `<name>.json` and `<name>.md` into the
-package folder (or `--out`).
+and subjects it did not see. Writes `<name>.pt`, `<name>.onnx` (`--export`: only that),
+`<name>.json` and `<name>.md` into the package folder (or `--out`).
 """
 
 from __future__ import annotations
@@ -197,6 +197,36 @@ def calibrate_one(name: str, data_root: Path, out: Path, intervals=None) -> dict
     return card
 
 
+def export_one(name: str, data_root: Path, out: Path) -> dict:
+    """Ship the model as ONNX too (`<name>.onnx`, with the features output online adaptation
+    reads), parity-checked against the checkpoint on real windows of the shared labs, so a
+    stream starts without exporting; the card records its size and the parity."""
+    from ..errors import GaitDataError
+    from ..evaluation.recordings import real_windows
+    from ..realtime.export import export_onnx
+    from ..training.checkpoint import load_checkpoint
+
+    checkpoint = out / f"{name}.pt"
+    _, spec, _ = load_checkpoint(checkpoint)
+    found = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lab in shared_labs(data_root):  # labs with recordings at the model's rate
+            try:
+                found.append(real_windows(spec, str(data_root / lab), 512))
+            except GaitDataError:
+                continue
+    windows = np.concatenate(found)
+    result = export_onnx(checkpoint, out / f"{name}.onnx", windows)
+    card = json.loads((out / f"{name}.json").read_text())
+    card["onnx"] = {"file": f"{name}.onnx", "bytes": (out / f"{name}.onnx").stat().st_size,
+                    "parity_max_diff_deg": float(f"{result['max_diff_deg']:.3g}"),
+                    "parity_windows": result["windows"]}  # fmt: skip
+    write_json(out / f"{name}.json", card)
+    write_text(out / f"{name}.md", card_markdown(card))
+    return card
+
+
 def _measured(intervals, inputs: str) -> dict:
     """Per lab left out: the online and offline intervals' coverage after each wearer's
     first 10 s, from the `benchmarks/intervals.py` output (among the folders `intervals`)
@@ -331,6 +361,18 @@ def card_markdown(card: dict) -> str:
             for lab, e in iv["measured_on_labs_left_out"].items():
                 lines.append(f"| {lab} | {e['online_coverage']:.3f} | "
                              f"{e['offline_coverage']:.3f} | {e['predictions']} |")  # fmt: skip
+    onnx = card.get("onnx")
+    if onnx:
+        lines += [
+            "",
+            "## Files",
+            "",
+            f"`{card['name']}.pt` ({card['bytes']:,} bytes: the checkpoint, with its interval "
+            f"calibration) and `{onnx['file']}` ({onnx['bytes']:,} bytes: the same network as "
+            "ONNX, with the features output online adaptation reads; streams run it without "
+            f"exporting). They agree within {onnx['parity_max_diff_deg']:.2g} deg on "
+            f"{onnx['parity_windows']:,} real windows of the shared labs.",
+        ]
     rebuild = card["rebuild_max_abs_diff_deg"]
     lines += [
         "",
@@ -374,6 +416,10 @@ def main(argv=None) -> int:
         "shipped checkpoints (no training) and record it in their cards",
     )  # fmt: skip
     ap.add_argument(
+        "--export", action="store_true", help="only (re)write the shipped ONNX files of the "
+        "shipped checkpoints (no training), parity-checked on the shared labs",
+    )  # fmt: skip
+    ap.add_argument(
         "--intervals",
         type=Path,
         nargs="*",
@@ -381,16 +427,20 @@ def main(argv=None) -> int:
         help="benchmarks/intervals.py's outputs, for the cards' measured coverage",
     )
     args = ap.parse_args(argv)
-    if args.calibrate:
+    if args.calibrate or args.export:
         for name in args.only:
-            card = calibrate_one(name, args.data, args.out, args.intervals)
-            print(f"{name}: {card['intervals']}", file=sys.stderr)
+            if args.calibrate:
+                card = calibrate_one(name, args.data, args.out, args.intervals)
+                print(f"{name}: {card['intervals']}", file=sys.stderr)
+            card = export_one(name, args.data, args.out)
+            print(f"{name}: {card['onnx']}", file=sys.stderr)
         return 0
     for name in args.only:
         build_one(
             name, args.data, args.out, args.work, args.cross_lab, args.reuse, args.previous_build
         )
-        card = calibrate_one(name, args.data, args.out, args.intervals)
+        calibrate_one(name, args.data, args.out, args.intervals)
+        card = export_one(name, args.data, args.out)
         print(
             f"{name}: {card['bytes']} bytes, validation RMSE "
             f"{card['training']['validation_rmse_deg']} deg -> {args.out}/{name}.pt",
