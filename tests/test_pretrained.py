@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -133,3 +134,39 @@ def test_a_stream_of_a_shipped_model_does_not_export_it(monkeypatch):
     monkeypatch.setattr(export, "export_bytes", refuse)
     sp = StreamingPredictor.from_pretrained(LEGS, backend="onnx", adapt=True)
     assert sp.backend.name == "onnx" and sp.adapter is not None  # it ran the shipped file
+
+
+def test_the_left_knee_is_the_right_knee_model_on_the_mirrored_recording(capsys):
+    """`--target l_knee_flex` on a right-knee model reads it mirrored: exactly its right-knee
+    prediction of the recording with left and right swapped (`Trial.mirror`)."""
+    trial = read_trial(FIXTURES / "formats" / "ik.mot")
+    long = Trial(np.tile(trial.angles_deg, (4, 1)), trial.channels, 60.0, trial_id="x")
+    left = load_predictor(LEGS, target="l_knee_flex")
+    assert left.spec.target == ("l_knee_flex",) and left.payload["mirrored"]
+    assert left.channels == tuple(c.replace("r_", "@").replace("l_", "r_").replace("@", "l_")
+                                  for c in card(LEGS)["inputs"])  # fmt: skip
+    expected = load_predictor(LEGS).predict(long.mirror())
+    np.testing.assert_array_equal(left.predict(long), expected)
+    table = left.predict_trial(long)
+    assert {"l_knee_flex_pred_deg", "l_knee_flex_true_deg"} <= set(table.columns)
+    sp = StreamingPredictor.from_checkpoint(LEGS, target="l_knee_flex", backend="onnx")
+    assert sp.spec.target == ("l_knee_flex",)  # the shipped ONNX serves both sides
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--target", "r_ankle_flex"], "predicts r_knee_flex \\(and l_knee_flex by mirroring\\)"),
+        (["--horizon-ms", "150"], "predicts 100 ms ahead, not 150 ms"),
+        (["--rate-hz", "200"], "runs at its own 100 Hz"),
+    ],
+)
+def test_a_joint_horizon_or_rate_no_shipped_model_serves_is_refused_naming_them(
+    extra, match, capsys
+):
+    path = FIXTURES / "formats" / "ik.mot"
+    assert main(["predict", str(path), "--model", LEGS, *extra]) == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err), err
+    if extra[0] != "--rate-hz":  # a joint or horizon: what the shipped models do serve
+        assert "shipped: knee-100ms-arms-legs: r_knee_flex or l_knee_flex (mirrored)" in err

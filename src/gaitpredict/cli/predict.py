@@ -42,6 +42,7 @@ def add_parser(sub) -> None:
 
 
 def run_models(args) -> int:
+    from ..data.channels import mirror_name
     from ..pretrained import list_pretrained
 
     cards = list_pretrained()
@@ -54,7 +55,8 @@ def run_models(args) -> int:
     for c in cards:
         lolo = c.get("cross_lab", {})
         print(
-            f"{c['name']:<22} {c['target']} {c['horizon_ms']:g} ms ahead from "
+            f"{c['name']:<22} {c['target']} (or {mirror_name(c['target'])}, mirrored) "
+            f"{c['horizon_ms']:g} ms ahead from "
             f"{c['input_set']} ({len(c['inputs'])} channels), {c['rate_hz']:g} Hz "
             f"(accepts {c['accepted_rates_hz'][0]:g}-{c['accepted_rates_hz'][1]:g} Hz), "
             f"trained on {len(c['training']['labs'])} labs"

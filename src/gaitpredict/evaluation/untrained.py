@@ -76,21 +76,44 @@ def untrained_model(
 
 def load_model(name_or_path, target=None, horizon_ms=None, rate_hz=None):
     """(model, spec, payload): a checkpoint file, a shipped model's name, or the name of a
-    model that needs no training with its target, horizon and rate. A target, horizon or
-    rate given with a checkpoint is refused: the checkpoint fixes them."""
+    model that needs no training with its target, horizon and rate. A trained model serves
+    its own target, or the other side's by mirroring (`serve`)."""
     text = str(name_or_path)
     if is_untrained(text):
         return untrained_model(text, target, horizon_ms, rate_hz)
     if text in list_models() and not Path(text).exists():
         untrained_model(text)  # refused, naming what to do instead
-    given = [f"--{k}" for k, v in (("target", target), ("horizon-ms", horizon_ms),
-                                   ("rate-hz", rate_hz)) if v is not None]  # fmt: skip
-    if given:
-        raise ConfigError(
-            f"{' and '.join(given)}: only for a model that needs no training "
-            f"({', '.join(untrained_names())}); {text} fixes its own target, horizon and rate"
-        )
     from ..pretrained import resolve_model
     from ..training.checkpoint import load_checkpoint
 
-    return load_checkpoint(resolve_model(name_or_path))
+    return serve(*load_checkpoint(resolve_model(name_or_path)), text, target, horizon_ms,
+                 rate_hz)  # fmt: skip
+
+
+def serve(model, spec, payload, name: str, target=None, horizon_ms=None, rate_hz=None):
+    """A trained model for a requested target and horizon: as it is, or read mirrored (left
+    for right: `WindowSpec.mirrored`, payload `mirrored`) when the target is its own on the
+    other side. A rate, another horizon or another joint is refused, naming what the shipped
+    models serve."""
+    from ..pretrained import served_by_shipped
+
+    if rate_hz is not None:
+        raise ConfigError(
+            f"--rate-hz: {name} runs at its own {spec.rate_hz:g} Hz (recordings at other "
+            "rates are converted causally); the option is for a model named by name"
+        )
+    own, other = spec.target[0], spec.mirrored().target[0]
+    if horizon_ms is not None and abs(float(horizon_ms) - spec.horizon_ms) > 1e-9:
+        raise ConfigError(
+            f"{name} predicts {spec.horizon_ms:g} ms ahead, not {float(horizon_ms):g} ms; "
+            f"{served_by_shipped()}"
+        )
+    if target is None:
+        return model, spec, payload
+    wanted = tuple(resolve_channels(target))
+    if wanted == spec.target:
+        return model, spec, payload
+    if wanted == spec.mirrored().target and len(wanted) == 1:
+        return model, spec.mirrored(), {**payload, "mirrored": True}
+    served = own if own == other else f"{own} (and {other} by mirroring)"
+    raise ConfigError(f"{name} predicts {served}, not {target}; {served_by_shipped()}")

@@ -59,6 +59,19 @@ def shipped_onnx(name_or_path) -> Path | None:
     return onnx if onnx.is_file() else None
 
 
+def served_by_shipped() -> str:
+    """What the shipped models predict, in words, for refusals: each serves its target and,
+    by mirroring its inputs left for right, the other side's."""
+    from ..data.channels import mirror_name
+
+    parts = []
+    for c in list_pretrained():
+        other = mirror_name(c["target"])
+        sides = c["target"] if other == c["target"] else f"{c['target']} or {other} (mirrored)"
+        parts.append(f"{c['name']}: {sides} {c['horizon_ms']:g} ms ahead")
+    return "shipped: " + ("; ".join(parts) if parts else "none")
+
+
 def card(name: str) -> dict:
     pretrained_path(name)
     return json.loads((_folder() / f"{name.removeprefix(PREFIX)}.json").read_text())

@@ -104,11 +104,13 @@ def session(source, threads: int = 1):
 
 
 def check_matches(sess, spec, source: str) -> None:
-    """Refuse an ONNX file exported from a different spec than the checkpoint's."""
+    """Refuse an ONNX file exported from a different spec than the checkpoint's (the same
+    spec read mirrored, left for right, is the same network)."""
     meta = sess.get_modelmeta().custom_metadata_map
     if "gaitpredict_spec" not in meta:
         raise ExportError(f"{source}: no gaitpredict metadata; export it with `gaitpredict export`")
-    if json.loads(meta["gaitpredict_spec"]) != json.loads(json.dumps(spec.to_dict())):
+    exported = json.loads(meta["gaitpredict_spec"])
+    if all(exported != json.loads(json.dumps(s.to_dict())) for s in (spec, spec.mirrored())):
         raise ExportError(
             f"{source}: exported for {meta['gaitpredict_spec']}, but the checkpoint is "
             f"{json.dumps(spec.to_dict())}"

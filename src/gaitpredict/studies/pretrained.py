@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import replacing, write_json, write_text
-from ..data.channels import resolve_channels
+from ..data.channels import mirror_name, resolve_channels
 from ..data.corpus import load_corpus
 from ..data.labs import LABS
 from ..data.rates import accepted_rates
@@ -296,6 +296,10 @@ def card_markdown(card: dict) -> str:
         f"Network: {card['model']}. Model rate {card['rate_hz']:g} Hz; recordings and streams "
         f"at {card['accepted_rates_hz'][0]:g}-{card['accepted_rates_hz'][1]:g} Hz are converted "
         "to it causally (each model frame uses only frames at or before its time).",
+        "",
+        f"The other side (`{mirror_name(card['target'])}`) is served by the same network read "
+        f"mirrored, left for right (`--target {mirror_name(card['target'])}`, "
+        "`WindowSpec.mirrored`); docs/pretrained.md gives its accuracy on labs left out.",
         "",
         "## Inputs, in order (degrees)",
         "",

@@ -11,13 +11,13 @@ Shapes follow one convention throughout: `(batch, time, channels)`.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
 
 from ..data import rates
-from ..data.channels import resolve_channels
+from ..data.channels import mirror_name, resolve_channels
 from ..data.preprocess import refuse_look_ahead
 from ..data.trial import Trial
 from ..errors import ConfigError, GaitDataError
@@ -86,6 +86,16 @@ class WindowSpec:
         if missing:
             raise ConfigError(f"target {missing} must also be an input channel")
         return [self.inputs.index(c) for c in self.target]
+
+    def mirrored(self) -> WindowSpec:
+        """The same model read with left and right swapped (`l_` <-> `r_` in the inputs and
+        the target, the catalog's mirror signs all 1): a right-knee model on the mirrored
+        channels predicts the left knee (`Trial.mirror`)."""
+        return replace(
+            self,
+            inputs=tuple(mirror_name(c) for c in self.inputs),
+            target=tuple(mirror_name(c) for c in self.target),
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
