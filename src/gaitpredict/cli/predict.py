@@ -31,8 +31,10 @@ def add_parser(sub) -> None:
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE_OR_DIR")
     p.add_argument(
-        "--model", required=True, help="a pretrained model's name (gaitpredict models), a "
-        "checkpoint file, or a model that needs no training (with --target, --horizon-ms)",
+        "--model", default=None, help="a pretrained model's name (gaitpredict models), a "
+        "checkpoint file, or a model that needs no training (with --target, --horizon-ms); "
+        "default: the shipped model for --target and --horizon-ms that the recordings can "
+        "feed (of several, the one most accurate on labs left out, by its card)",
     )  # fmt: skip
     p.add_argument("--out", type=Path, default=None, help="folder for CSVs and plots")
     p.add_argument("--json", action="store_true", help="print rmse_deg, mae_deg, per_file")
@@ -73,6 +75,12 @@ def run_predict(args) -> int:
     from ..evaluation.recordings import pooled_scores, read_recordings, table_scores
 
     trials = read_recordings(args.files)
+    if args.model is None:  # the shipped model for the joint asked, if one serves it
+        from ..pretrained import choose_shipped
+        from ..windowing.windows import DEFAULT_TARGET
+
+        args.model = choose_shipped(args.target or DEFAULT_TARGET, args.horizon_ms,
+                                    trials[0].channels)  # fmt: skip
     predictor = load_predictor(args.model, torch.float32, **untrained_given(args, trials))
     target = predictor.spec.target[0]
     per_file, scores = [], []

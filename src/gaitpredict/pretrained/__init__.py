@@ -72,6 +72,46 @@ def served_by_shipped() -> str:
     return "shipped: " + ("; ".join(parts) if parts else "none")
 
 
+def choose_shipped(target: str, horizon_ms: float | None, channels) -> str:
+    """The shipped model that predicts `target` (its own side or, mirrored, the other) at
+    `horizon_ms` (None: any) from channels a recording holds: of those that fit, the one
+    whose card measured the lowest error on labs left out (`_lab_left_out_rmse`). None fits:
+    refused, naming what the shipped models serve."""
+    from ..data.channels import mirror_name
+    from ..errors import ConfigError
+
+    fits = []
+    for c in list_pretrained():
+        if horizon_ms is not None and abs(c["horizon_ms"] - float(horizon_ms)) > 1e-9:
+            continue
+        if target == c["target"]:
+            inputs = c["inputs"]
+        elif target == mirror_name(c["target"]):
+            inputs = [mirror_name(ch) for ch in c["inputs"]]
+        else:
+            continue
+        if set(inputs) <= set(channels):
+            fits.append((_lab_left_out_rmse(c), c["name"]))
+    if not fits:
+        at = f" {float(horizon_ms):g} ms ahead" if horizon_ms is not None else ""
+        raise ConfigError(
+            f"no shipped model predicts {target}{at} from this recording's channels; "
+            f"{served_by_shipped()}"
+        )
+    return min(fits)[1]
+
+
+def _lab_left_out_rmse(c: dict) -> float:
+    """A card's mean RMSE over every subject of the labs it was measured on left out (the
+    network trained without each lab; infinite when the card has none)."""
+    cells = [v["network, lab left out"] for v in c.get("cross_lab", {}).values()
+             if "network, lab left out" in v]  # fmt: skip
+    n = sum(cell["subjects"] for cell in cells)
+    if not n:
+        return float("inf")
+    return sum(cell["mean_rmse_deg"] * cell["subjects"] for cell in cells) / n
+
+
 def card(name: str) -> dict:
     pretrained_path(name)
     return json.loads((_folder() / f"{name.removeprefix(PREFIX)}.json").read_text())
