@@ -1,0 +1,88 @@
+"""Candidates for a recipe that travels, measured on the labs left out (issue 22).
+
+Each candidate is a results folder of a leave-one-lab-out grid of the legs-sagittal
+attn-cnn-lstm (benchmarks/grids/lolo-legs-*.yaml); the baseline is the cross-lab grid's same
+runs (benchmarks/grids/lolo-legs.yaml). For every subject of every lab, the network that
+left the subject's lab out: candidate minus baseline RMSE, subject-paired, with a 95 %
+bootstrap interval and Holm over the candidates; per lab, and CMU's and McGill's ratio to
+their own in-lab leave-one-subject-out ridge (from the shipped legs model's card, the goal:
+at most 1.15). This reports effects; it chooses nothing (a choice needs nested validation on
+training labs only).
+
+    python benchmarks/candidates.py --candidate mirror=runs/lolo-mirror
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gaitpredict.evaluation.stats import compare_by_subject, holm_family
+from gaitpredict.experiments.grid import Grid, run_id
+from gaitpredict.pretrained import card
+
+MODEL, INPUTS, TARGET = "attn-cnn-lstm", "legs-sagittal", "r_knee_flex"
+
+
+def per_subject(results: Path, ids: set | None = None, horizon_ms: float = 100.0) -> pd.Series:
+    """subject -> RMSE of the lolo network that left the subject's lab out."""
+    rows = pd.read_csv(results / "results.csv")
+    sel = rows[(rows.label == MODEL) & (rows.split == "lolo") & (rows.inputs == INPUTS)
+               & (rows.target == TARGET) & (rows.horizon_ms == horizon_ms)]  # fmt: skip
+    if ids is not None:
+        sel = sel[sel.run_id.isin(ids)]
+    out = {}
+    for r in sel.itertuples():
+        for subject, value in json.loads(r.per_subject).items():
+            if subject.split("/")[0] == r.test_lab:
+                out[subject] = value
+    return pd.Series(out, dtype=float)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, default=Path("runs/cross-lab"))
+    parser.add_argument("--candidate", action="append", required=True, metavar="NAME=DIR")
+    args = parser.parse_args(argv)
+    ids = {run_id(c) for c in Grid.load("benchmarks/grids/lolo-legs.yaml").expand()}
+    base = per_subject(args.baseline, ids)
+    own_ridge = {lab: v["ridge, this lab only (LOSO)"]["mean_rmse_deg"]
+                 for lab, v in card("knee-100ms-legs")["cross_lab"].items()
+                 if "ridge, this lab only (LOSO)" in v}  # fmt: skip
+    names, tests, tables = [], [], {}
+    for item in args.candidate:
+        name, folder = item.split("=", 1)
+        cand = per_subject(Path(folder))
+        both = pd.concat({"baseline": base, name: cand}, axis=1).dropna()
+        both["lab"] = [s.split("/")[0] for s in both.index]
+        tables[name] = both
+        names.append(name)
+        tests.append(compare_by_subject({s: [d] for s, d in (both[name] - both.baseline).items()}))
+    for name, r in zip(names, holm_family(tests), strict=True):
+        both = tables[name]
+        if r.n == 0:
+            print(f"\n{name}: no subject has both a baseline and a candidate network")
+            continue
+        labs = both.groupby("lab")[["baseline", name]].mean().round(2)
+        for lab in ("cmu_walking", "mcgill_walking"):
+            if lab in labs.index and lab in own_ridge:
+                labs.loc[lab, "vs own ridge (before / after)"] = (
+                    f"{labs.loc[lab, 'baseline'] / own_ridge[lab]:.2f} / "
+                    f"{labs.loc[lab, name] / own_ridge[lab]:.2f}"
+                )
+        print(f"\n{name}: {len(both)} subjects of {both.lab.nunique()} labs, mean RMSE "
+              f"{both.baseline.mean():.2f} -> {both[name].mean():.2f} deg; candidate minus "
+              f"baseline median {r.median_diff:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}], "
+              f"lower for {r.wins} of {r.n}, Holm p {r.p_holm:.3g} ({r.verdict})")  # fmt: skip
+        print(labs.fillna("").to_string())
+        print(f"(own in-lab ridge: CMU {own_ridge.get('cmu_walking', np.nan):.2f}, McGill "
+              f"{own_ridge.get('mcgill_walking', np.nan):.2f})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
