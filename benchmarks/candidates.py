@@ -9,7 +9,8 @@ their own in-lab leave-one-subject-out ridge (from the shipped legs model's card
 at most 1.15). This reports effects; it chooses nothing (a choice needs nested validation on
 training labs only).
 
-    python benchmarks/candidates.py --candidate mirror=runs/lolo-mirror
+    python benchmarks/candidates.py --candidate mirror=runs/lolo-mirror \
+        [--ensemble-with runs/lolo-mirror --data ../shared/data]
 """
 
 from __future__ import annotations
@@ -43,13 +44,71 @@ def per_subject(results: Path, ids: set | None = None, horizon_ms: float = 100.0
     return pd.Series(out, dtype=float)
 
 
+def checkpoints(results: Path, ids: set | None = None) -> dict:
+    """test lab -> the lolo network's checkpoint in a results folder."""
+    rows = pd.read_csv(results / "results.csv")
+    sel = rows[(rows.label == MODEL) & (rows.split == "lolo") & (rows.inputs == INPUTS)
+               & (rows.target == TARGET) & (rows.horizon_ms == 100.0)]  # fmt: skip
+    if ids is not None:
+        sel = sel[sel.run_id.isin(ids)]
+    return {r.test_lab: results / "runs" / r.run_dir / "model.pt" for r in sel.itertuples()}
+
+
+def ensemble(data: Path, baseline: dict, other: dict) -> pd.DataFrame:
+    """Per subject: the baseline network's RMSE and that of the mean of its and the other
+    folder's network's predictions (both left the subject's lab out), on the same windows."""
+    import warnings
+
+    from gaitpredict.data.corpus import load_corpus
+    from gaitpredict.evaluation.recordings import predict_all
+    from gaitpredict.experiments.trials import only_labs
+    from gaitpredict.studies.bases import known_subjects
+    from gaitpredict.training.checkpoint import load_checkpoint
+    from gaitpredict.windowing.windows import Windows
+
+    warnings.filterwarnings("ignore")
+    labs = sorted(set(baseline) & set(other))
+    corpus = load_corpus([data / lab for lab in labs], labelled=True)
+    rows = {}
+    for lab in labs:
+        (a, spec, _), (b, _, _) = load_checkpoint(baseline[lab]), load_checkpoint(other[lab])
+        usable, _ = only_labs(corpus, [lab]).with_channels(list(spec.inputs))
+        for subject in known_subjects(corpus, lab):
+            trials = usable.trials_of(subject)
+            if not trials:
+                continue
+            w = Windows(trials, spec)
+            (pa, y), (pb, _) = predict_all(a, w), predict_all(b, w)
+            rows[subject] = {"baseline": _rmse(pa, y), "ensemble": _rmse((pa + pb) / 2, y)}
+    return pd.DataFrame(rows).T
+
+
+def _rmse(p: np.ndarray, y: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((p - y) ** 2)))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, default=Path("runs/cross-lab"))
-    parser.add_argument("--candidate", action="append", required=True, metavar="NAME=DIR")
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=DIR")
+    parser.add_argument("--ensemble-with", type=Path, default=None, metavar="DIR",
+                        help="also the mean of the baseline's and DIR's lolo networks")  # fmt: skip
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     args = parser.parse_args(argv)
     ids = {run_id(c) for c in Grid.load("benchmarks/grids/lolo-legs.yaml").expand()}
     base = per_subject(args.baseline, ids)
+    if args.ensemble_with is not None:
+        both = ensemble(args.data, checkpoints(args.baseline, ids),
+                        checkpoints(args.ensemble_with))  # fmt: skip
+        r = holm_family([compare_by_subject(
+            {s: [d] for s, d in (both.ensemble - both.baseline).items()})])[0]  # fmt: skip
+        both["lab"] = [s.split("/")[0] for s in both.index]
+        print(f"ensemble with {args.ensemble_with}: {len(both)} subjects, mean RMSE "
+              f"{both.baseline.mean():.2f} -> {both.ensemble.mean():.2f} deg (the baseline "
+              f"recomputed here; the grid's table: {base.reindex(both.index).mean():.2f}); "
+              f"median {r.median_diff:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}], lower for "
+              f"{r.wins} of {r.n}, p {r.p_wilcoxon:.3g}")  # fmt: skip
+        print(both.groupby("lab")[["baseline", "ensemble"]].mean().round(2).to_string())
     own_ridge = {lab: v["ridge, this lab only (LOSO)"]["mean_rmse_deg"]
                  for lab, v in card("knee-100ms-legs")["cross_lab"].items()
                  if "ridge, this lab only (LOSO)" in v}  # fmt: skip
