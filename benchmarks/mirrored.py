@@ -28,21 +28,13 @@ from gaitpredict.adaptation.calibrate import windows_rmse
 from gaitpredict.atomic import replacing
 from gaitpredict.data.corpus import load_corpus
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
+from gaitpredict.experiments.grid import Grid
 from gaitpredict.experiments.trials import only_labs
 from gaitpredict.studies.bases import base_checkpoint, known_subjects
 from gaitpredict.training.checkpoint import load_checkpoint
 from gaitpredict.windowing.windows import Windows
 
-LABS = (
-    "addbio_walking",
-    "btk_pig_walking",
-    "cmu_walking",
-    "mcgill_walking",
-    "opencap_examples",
-    "opencap_walking",
-    "opensim_walking",
-    "qualisys_cgm2_walking",
-)
+LABS = tuple(sorted(Grid.load("cross-lab").datasets))  # the 8 shared labs
 LEFT = "left, mirrored"
 INPUTS, TARGET = "legs-sagittal", "r_knee_flex"
 

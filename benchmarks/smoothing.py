@@ -39,19 +39,11 @@ from gaitpredict.data.corpus import load_corpus
 from gaitpredict.evaluation.metrics import roughness_ratio
 from gaitpredict.evaluation.predictor import load_predictor
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
+from gaitpredict.experiments.grid import Grid
 from gaitpredict.experiments.trials import only_labs
 from gaitpredict.studies.bases import base_checkpoint, known_subjects
 
-LABS = (
-    "addbio_walking",
-    "btk_pig_walking",
-    "cmu_walking",
-    "mcgill_walking",
-    "opencap_examples",
-    "opencap_walking",
-    "opensim_walking",
-    "qualisys_cgm2_walking",
-)
+LABS = tuple(sorted(Grid.load("cross-lab").datasets))  # the 8 shared labs
 SPARE_MS = 30.0
 FC_HZ = math.sqrt(2) / (2 * math.pi * SPARE_MS / 1000)  # 7.5 Hz: 30 ms of delay
 TARGET = "r_knee_flex"
