@@ -25,19 +25,15 @@ import pandas as pd
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
 from gaitpredict.experiments.grid import Grid, run_id
 from gaitpredict.pretrained import card
+from gaitpredict.studies.bases import lolo_rows
 
 MODEL, INPUTS, TARGET = "attn-cnn-lstm", "legs-sagittal", "r_knee_flex"
 
 
-def per_subject(results: Path, ids: set | None = None, horizon_ms: float = 100.0) -> pd.Series:
+def per_subject(results: Path, ids: set | None = None) -> pd.Series:
     """subject -> RMSE of the lolo network that left the subject's lab out."""
-    rows = pd.read_csv(results / "results.csv")
-    sel = rows[(rows.label == MODEL) & (rows.split == "lolo") & (rows.inputs == INPUTS)
-               & (rows.target == TARGET) & (rows.horizon_ms == horizon_ms)]  # fmt: skip
-    if ids is not None:
-        sel = sel[sel.run_id.isin(ids)]
     out = {}
-    for r in sel.itertuples():
+    for r in lolo_rows(results, INPUTS, TARGET, MODEL, ids=ids).itertuples():
         for subject, value in json.loads(r.per_subject).items():
             if subject.split("/")[0] == r.test_lab:
                 out[subject] = value
@@ -46,12 +42,8 @@ def per_subject(results: Path, ids: set | None = None, horizon_ms: float = 100.0
 
 def checkpoints(results: Path, ids: set | None = None) -> dict:
     """test lab -> the lolo network's checkpoint in a results folder."""
-    rows = pd.read_csv(results / "results.csv")
-    sel = rows[(rows.label == MODEL) & (rows.split == "lolo") & (rows.inputs == INPUTS)
-               & (rows.target == TARGET) & (rows.horizon_ms == 100.0)]  # fmt: skip
-    if ids is not None:
-        sel = sel[sel.run_id.isin(ids)]
-    return {r.test_lab: results / "runs" / r.run_dir / "model.pt" for r in sel.itertuples()}
+    rows = lolo_rows(results, INPUTS, TARGET, MODEL, ids=ids)
+    return dict(zip(rows.test_lab, rows.checkpoint, strict=True))
 
 
 def ensemble(data: Path, baseline: dict, other: dict) -> pd.DataFrame:

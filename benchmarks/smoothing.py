@@ -41,7 +41,7 @@ from gaitpredict.evaluation.predictor import load_predictor
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
 from gaitpredict.experiments.grid import Grid
 from gaitpredict.experiments.trials import only_labs
-from gaitpredict.studies.bases import base_checkpoint, known_subjects
+from gaitpredict.studies.bases import base_checkpoint, known_subjects, lolo_rows
 
 LABS = tuple(sorted(Grid.load("cross-lab").datasets))  # the 8 shared labs
 SPARE_MS = 30.0
@@ -60,9 +60,8 @@ def low_pass(p: np.ndarray, rate_hz: float) -> np.ndarray:
 
 
 def checkpoint_130(results: Path, lab: str) -> Path:
-    rows = pd.read_csv(results / "results.csv")
-    sel = rows[(rows.split == "lolo") & (rows.test_lab == lab) & (rows.horizon_ms == 130)]
-    return results / "runs" / sel.iloc[-1].run_dir / "model.pt"
+    rows = lolo_rows(results, "legs-sagittal", TARGET, horizon_ms=130.0)
+    return rows[rows.test_lab == lab].checkpoint.iloc[-1]
 
 
 def main(argv=None) -> int:

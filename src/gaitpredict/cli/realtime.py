@@ -101,15 +101,16 @@ def run_bench(args) -> int:
     from ..realtime import StreamingPredictor
 
     torch.set_num_threads(1)
+    recordings = usable_recordings(None, args.data)  # read once
     if is_untrained(args.checkpoint):  # at the replayed recording's rate, as `stream` runs
-        untrained = untrained_given(args, usable_recordings(None, args.data)[:1])
+        untrained = untrained_given(args, recordings[:1])
     else:
         untrained = untrained_given(args)
         args.checkpoint = resolve_model(args.checkpoint)
     # the bare push (no interval), then side by side what adaptation and intervals add
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend,
                                             calibration=None, **untrained)  # fmt: skip
-    trial = max(usable_recordings(sp.spec, args.data), key=lambda t: t.n_frames)
+    trial = max(usable_recordings(sp.spec, args.data, recordings), key=lambda t: t.n_frames)
     predictors = [sp]
     if args.adapt:
         predictors.append(StreamingPredictor.from_checkpoint(

@@ -104,12 +104,12 @@ def _interval_scores(predictor, pred, truth, bridged, coverage) -> dict:
     return {"interval": {"nominal": nominal, **interval_scores(pred, truth, hw)}}
 
 
-def usable_recordings(spec, data: str | None) -> list:
-    """Real trials (a file, or a dataset; default cmu-walking) with the spec's rate and
-    channels (every trial for no spec)."""
-    if data and Path(data).is_file():
+def usable_recordings(spec, data: str | None, trials: list | None = None) -> list:
+    """Real trials (a file, or a dataset; default cmu-walking; or `trials` already read
+    from it) with the spec's rate and channels (every trial for no spec)."""
+    if trials is None and data and Path(data).is_file():
         trials = [read_trial(data)]
-    else:
+    elif trials is None:
         trials = load_dataset(data or "cmu-walking").trials
     if spec is None:
         return trials

@@ -102,7 +102,8 @@ def serve(model, spec, payload, name: str, target=None, horizon_ms=None, rate_hz
             f"--rate-hz: {name} runs at its own {spec.rate_hz:g} Hz (recordings at other "
             "rates are converted causally); the option is for a model named by name"
         )
-    own, other = spec.target[0], spec.mirrored().target[0]
+    mirrored = spec.mirrored()
+    own, other = spec.target[0], mirrored.target[0]
     if horizon_ms is not None and abs(float(horizon_ms) - spec.horizon_ms) > 1e-9:
         raise ConfigError(
             f"{name} predicts {spec.horizon_ms:g} ms ahead, not {float(horizon_ms):g} ms; "
@@ -113,7 +114,7 @@ def serve(model, spec, payload, name: str, target=None, horizon_ms=None, rate_hz
     wanted = tuple(resolve_channels(target))
     if wanted == spec.target:
         return model, spec, payload
-    if wanted == spec.mirrored().target and len(wanted) == 1:
-        return model, spec.mirrored(), {**payload, "mirrored": True}
+    if wanted == mirrored.target and len(wanted) == 1:
+        return model, mirrored, {**payload, "mirrored": True}
     served = own if own == other else f"{own} (and {other} by mirroring)"
     raise ConfigError(f"{name} predicts {served}, not {target}; {served_by_shipped()}")

@@ -85,7 +85,7 @@ class AdaptiveOscillator(OnlineModel):
         # the lock and walking tests start again: their averages are plain means over the
         # frames seen since, until those span `gate_s`, so a wearer whose shape and
         # frequency are known is locked again after `gate_s` if the phase has caught up
-        self.walked_s, self.seen = 0.0, 0
+        self.walked_s, self.frames_since = 0.0, 0
 
     def _observe(self, frame, held: bool) -> None:
         cfg, dt, k, phi, alpha = self.cfg, self.dt, self.k, self.phi, self.alpha
@@ -99,8 +99,8 @@ class AdaptiveOscillator(OnlineModel):
         sins = [math.sin(p) for p in phi]
         coss = [math.cos(p) for p in phi]
         f = d - self.alpha0 - sum(a * s for a, s in zip(alpha, sins, strict=True))
-        self.seen += 1
-        g = max(dt / cfg.gate_s, 1.0 / self.seen)
+        self.frames_since += 1
+        g = max(dt / cfg.gate_s, 1.0 / self.frames_since)
         self.err2 += g * (f * f - self.err2)
         self.mean = d if self.mean is None else self.mean + g * (d - self.mean)
         self.var += g * ((d - self.mean) ** 2 - self.var)

@@ -209,7 +209,7 @@ class StreamingPredictor:
         if self._online is not None:
             return write_json(path, {"online_model": self.model_name,
                                      "model_id": self._online_id(),
-                                     "learned": self._online.model.learned()})  # fmt: skip
+                                     "learned": self.online_model.learned()})  # fmt: skip
         state = self._need_adapter().state()
         if self.intervals is not None and self.intervals.online is not None:
             state["intervals"] = self.intervals.online.state()
@@ -231,15 +231,15 @@ class StreamingPredictor:
     def forget_adaptation(self) -> None:
         """Back to the population model (a new wearer); an online model forgets all."""
         if self._online is not None:
-            return self._online.model.forget()
+            return self.online_model.forget()
         self._need_adapter().forget()
         if self.intervals is not None:
             self.intervals.forget()
 
     def _online_id(self) -> str:
         """An online model's identity: its name, settings and spec (it has no weights)."""
-        model = self._online.model
-        text = repr((self.model_name, sorted(vars(model.cfg).items()), self.spec.to_dict()))
+        cfg = self.online_model.cfg
+        text = repr((self.model_name, sorted(vars(cfg).items()), self.spec.to_dict()))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def _load_online(self, path) -> None:
@@ -256,7 +256,7 @@ class StreamingPredictor:
                 f"{self.model_name} ({self.spec.target[0]}, {self.spec.horizon_ms:g} ms, "
                 f"{self.rate_hz:g} Hz)"
             )
-        self._online.model.restore(saved.get("learned") or {}, str(path))
+        self.online_model.restore(saved.get("learned") or {}, str(path))
 
     # -- state ---------------------------------------------------------------------------
     def reset(self, reason: str = "reset by the caller") -> None:

@@ -70,6 +70,22 @@ def base_checkpoint(
     raise ConfigError(f"no in-lab network of {lab} that left {subject} out ({inputs})")
 
 
+def lolo_rows(results_dir, inputs: str, target: str = "r_knee_flex", model: str = MODEL,
+              horizon_ms: float = 100.0, ids: set | None = None) -> pd.DataFrame:  # fmt: skip
+    """Any results folder's finished leave-one-lab-out rows of one model, inputs, target and
+    horizon (of these run ids, when given), each with `checkpoint` (its model.pt)."""
+    table = Path(results_dir) / "results.csv"
+    if not table.is_file():
+        raise ConfigError(f"{table}: no results; run the grid that writes it first")
+    rows = pd.read_csv(table, dtype={"test_subject": str, "labs": str})
+    sel = rows[(rows.label == model) & (rows.split == "lolo") & (rows.inputs == inputs)
+               & (rows.target == target) & (rows.horizon_ms == horizon_ms)]  # fmt: skip
+    if ids is not None:
+        sel = sel[sel.run_id.isin(ids)]
+    runs = Path(results_dir) / "runs"
+    return sel.assign(checkpoint=[runs / d / "model.pt" for d in sel.run_dir])
+
+
 def fold_subjects(checkpoint: Path) -> list[str]:
     """The subjects a subject-fold network was tested on (none trained it)."""
     config = json.loads((Path(checkpoint).parent / "config.json").read_text())
