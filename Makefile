@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= ../shared/data/cmu_walking
 SHARED ?= ../shared/data
 OUT ?= runs/quick
-EXTRAS ?= dev,c3d,onnx,ray,lsl
+EXTRAS ?= dev,train,c3d,ray,lsl
 CKPT ?= $(firstword $(wildcard $(OUT)/runs/attn-cnn-lstm_*/model.pt))
 
 .PHONY: install run test lint bench bench-intervals bench-keras bench-precision bench-fuzz bench-latency standard cross-lab pretrained choose-adaptation calibration clean

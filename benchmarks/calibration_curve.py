@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from gaitpredict.adaptation.calibrate import windows_rmse  # noqa: E402
+from gaitpredict.adaptation.offline import windows_rmse  # noqa: E402
 from gaitpredict.atomic import replacing, write_json  # noqa: E402
 from gaitpredict.data.corpus import load_corpus  # noqa: E402
 from gaitpredict.experiments.trials import only_labs  # noqa: E402

@@ -52,7 +52,7 @@ def ensemble(data: Path, baseline: dict, other: dict) -> pd.DataFrame:
     import warnings
 
     from gaitpredict.data.corpus import load_corpus
-    from gaitpredict.evaluation.recordings import predict_all
+    from gaitpredict.evaluation.windowed import predict_all
     from gaitpredict.experiments.trials import only_labs
     from gaitpredict.studies.bases import known_subjects
     from gaitpredict.training.checkpoint import load_checkpoint

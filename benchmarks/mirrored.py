@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from gaitpredict.adaptation.calibrate import windows_rmse
+from gaitpredict.adaptation.offline import windows_rmse
 from gaitpredict.atomic import replacing
 from gaitpredict.data.corpus import load_corpus
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family

@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from gaitpredict.adaptation.calibrate import first_seconds, windows_rmse  # noqa: E402
+from gaitpredict.adaptation.offline import first_seconds, windows_rmse  # noqa: E402
 from gaitpredict.atomic import replacing, write_json  # noqa: E402
 from gaitpredict.data.corpus import load_corpus  # noqa: E402
 from gaitpredict.evaluation.machine import cpu_description  # noqa: E402

@@ -20,8 +20,8 @@ from gaitpredict.realtime.experimental.recurrent import (
     predict_trial,
     train_recurrent,
 )
+from gaitpredict.windowing.spec import WindowSpec
 from gaitpredict.windowing.splits import carve_validation, leave_one_subject_out
-from gaitpredict.windowing.windows import WindowSpec
 
 
 def latency_us(push, frames, n=10000):

@@ -29,8 +29,8 @@ import numpy as np
 import torch
 
 from gaitpredict.data.datasets import load_dataset
-from gaitpredict.evaluation.flops import forward_flops, matmul_gflops
-from gaitpredict.evaluation.machine import cpu_description
+from gaitpredict.evaluation.flops import forward_flops
+from gaitpredict.evaluation.machine import cpu_description, matmul_gflops
 from gaitpredict.experiments.run import RunConfig, build_windows
 from gaitpredict.models import create_model, list_models, model_info
 from gaitpredict.training.trainer import (
@@ -67,10 +67,10 @@ def ours(ds, name, options, fold, epochs, threads, precision="float32"):
     return len(train_w) * history.epochs_run / seconds, seconds / history.epochs_run, spec, model
 
 
-def roof(model, spec):
+def roof(model, spec, threads):
     """(GFLOP/s of the step-sized matrix product, windows/s the roof allows)."""
     flops_per_window = 3 * forward_flops(model, spec, batch=BATCH) / BATCH
-    gflops = matmul_gflops(BATCH, 96, 256)
+    gflops = matmul_gflops(BATCH, 96, 256, threads=threads)
     return gflops, gflops * 1e9 / flops_per_window
 
 
@@ -122,7 +122,7 @@ def main():
             rates["keras"].append(peer_rate)
             print(f"round {r}: keras peer: {peer_rate:.0f} windows/s (training only)  [{line}]",
                   flush=True)  # fmt: skip
-        gflops, roof_rate = roof(model, spec)
+        gflops, roof_rate = roof(model, spec, args.threads)
         peer = np.array(rates["keras"])
         print(f"CPU: {cpu_description()}")
         print(f"over {args.rounds} round(s): keras median {np.median(peer):.0f} windows/s")
@@ -143,7 +143,7 @@ def main():
     ]
     for name, options in variants:
         rate, epoch_s, spec, model = ours(ds, name, options, args.fold, args.epochs, args.threads)
-        _, roof_rate = roof(model, spec)
+        _, roof_rate = roof(model, spec, args.threads)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         label = name + (f" ({options['attention']})" if options else "")
         print(f"{label:26s} {rate:7.0f} windows/s  {epoch_s:5.2f} s/epoch  "

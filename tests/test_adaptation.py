@@ -272,7 +272,7 @@ def test_offline_calibration_finds_a_known_bias(biased, walk):
     auto = calibrate(model, spec, cal, mode="auto")
     assert auto.mode != "none" and auto.holdout_rmse_deg[auto.mode] < auto.holdout_rmse_deg["none"]
     evaluation = Windows(walk[6:12], spec)
-    from gaitpredict.adaptation.calibrate import windows_rmse
+    from gaitpredict.adaptation.offline import windows_rmse
 
     assert windows_rmse(auto.model, evaluation) < windows_rmse(model, evaluation) - 1.0
     with pytest.raises(GaitDataError, match="too little"):
@@ -307,7 +307,7 @@ def test_adapt_command_records_its_base_and_calibration(biased, tmp_path, capsys
 
 def test_adapting_a_baseline_is_refused(walking_head, tmp_path):
     from gaitpredict.models import create_model
-    from gaitpredict.windowing.windows import WindowSpec
+    from gaitpredict.windowing.spec import WindowSpec
 
     spec = WindowSpec.create("legs", "r_knee_flex", 250, 100, 120.0)
     with pytest.raises(ConfigError, match="linear layer"):

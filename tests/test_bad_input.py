@@ -155,7 +155,7 @@ def test_folders_and_messages_name_what_is_wrong(tmp_path, capsys):
 def test_evaluate_names_a_file_too_short_for_a_window(tmp_path, capsys):
     from gaitpredict.models import create_model
     from gaitpredict.training.checkpoint import save_checkpoint
-    from gaitpredict.windowing.windows import WindowSpec
+    from gaitpredict.windowing.spec import WindowSpec
 
     spec = WindowSpec.create("legs", "r_knee_flex", 250, 100, 120.0)
     save_checkpoint(tmp_path / "m.pt", create_model("hold", spec), "hold", {}, spec)

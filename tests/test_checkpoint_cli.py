@@ -14,7 +14,7 @@ from gaitpredict.errors import ChannelError, CheckpointError, LeakageError, Rate
 from gaitpredict.evaluation.predictor import Predictor, load_predictor
 from gaitpredict.models import create_model
 from gaitpredict.training.checkpoint import load_checkpoint, save_checkpoint
-from gaitpredict.windowing.windows import WindowSpec
+from gaitpredict.windowing.spec import WindowSpec
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_corrupt_and_foreign_checkpoints(tmp_path):
 def small_checkpoint(tmp_path):
     from gaitpredict.models import create_model
     from gaitpredict.training.checkpoint import save_checkpoint
-    from gaitpredict.windowing.windows import WindowSpec
+    from gaitpredict.windowing.spec import WindowSpec
 
     spec = WindowSpec.create("legs", "r_knee_flex", 250, 100, 120.0)
     model = create_model("cnn", spec)

@@ -21,7 +21,7 @@ from gaitpredict.data.io import FORMATS, detect_format, read_trial
 from gaitpredict.data.plausibility import MAX_ABS_DEG
 from gaitpredict.data.trial import Trial
 from gaitpredict.errors import ConfigError, ExportError, GaitPredictError
-from gaitpredict.evaluation.recordings import predict_all
+from gaitpredict.evaluation.windowed import predict_all
 from gaitpredict.experiments.config import RunConfig
 from gaitpredict.experiments.grid import Grid, list_profiles, list_recipes, load_recipe
 from gaitpredict.experiments.run import build_windows, run_experiment
@@ -31,8 +31,9 @@ from gaitpredict.models.gaitnet import GaitNet
 from gaitpredict.report import section_names
 from gaitpredict.training.checkpoint import load_checkpoint, save_checkpoint
 from gaitpredict.training.trainer import TrainConfig, fit_normalisation, train
+from gaitpredict.windowing.spec import WindowSpec
 from gaitpredict.windowing.splits import list_splits, split_info
-from gaitpredict.windowing.windows import Windows, WindowSpec
+from gaitpredict.windowing.windows import Windows
 
 from . import fuzzing
 from .conftest import FIXTURES

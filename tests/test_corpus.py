@@ -10,8 +10,9 @@ import pytest
 from gaitpredict.cli import main
 from gaitpredict.data.corpus import load_corpus, resolve_subject
 from gaitpredict.errors import ConfigError, GaitDataError
+from gaitpredict.windowing.spec import WindowSpec
 from gaitpredict.windowing.splits import leave_one_lab_out, leave_one_subject_out
-from gaitpredict.windowing.windows import Windows, WindowSpec
+from gaitpredict.windowing.windows import Windows
 
 from .conftest import SHARED, need
 
@@ -112,7 +113,8 @@ def test_a_cross_lab_grid_runs_records_and_reports(tmp_path):
     from gaitpredict.evaluation.metrics import rmse
     from gaitpredict.experiments import Grid, run_grid
     from gaitpredict.report import write_report
-    from gaitpredict.windowing.windows import Windows, WindowSpec
+    from gaitpredict.windowing.spec import WindowSpec
+    from gaitpredict.windowing.windows import Windows
 
     root = _two_labs(tmp_path)
     grid = Grid.from_dict({
@@ -160,7 +162,8 @@ def test_a_grid_of_two_labs_leaves_each_subject_out_inside_its_lab_and_pools_cla
     from gaitpredict.experiments import Grid, run_grid
     from gaitpredict.report import write_report
     from gaitpredict.report.tables import CLAIMS, block_rows, evaluate_claims, per_lab_effects
-    from gaitpredict.windowing.windows import Windows, WindowSpec
+    from gaitpredict.windowing.spec import WindowSpec
+    from gaitpredict.windowing.windows import Windows
 
     from .conftest import FIXTURES
 

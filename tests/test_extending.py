@@ -203,7 +203,7 @@ def test_an_exportable_network_without_a_head_is_refused_by_name():
     from gaitpredict.models.config import NetConfig
     from gaitpredict.models.gaitnet import GaitNet
     from gaitpredict.realtime.export import export_bytes
-    from gaitpredict.windowing.windows import WindowSpec
+    from gaitpredict.windowing.spec import WindowSpec
 
     class Headless(nn.Module):
         def __init__(self, n_in, n_out, window):

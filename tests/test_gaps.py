@@ -13,11 +13,12 @@ import torch
 
 from gaitpredict.data.trial import Trial
 from gaitpredict.evaluation.predictor import load_predictor
-from gaitpredict.evaluation.recordings import evaluate_trials, predict_all
+from gaitpredict.evaluation.windowed import evaluate_trials, predict_all
 from gaitpredict.realtime.replay import replay
 from gaitpredict.realtime.streaming import StreamingPredictor
 from gaitpredict.windowing.gaps import bridge
-from gaitpredict.windowing.windows import Windows, WindowSpec
+from gaitpredict.windowing.spec import WindowSpec
+from gaitpredict.windowing.windows import Windows
 
 MODEL = "knee-100ms-legs"  # shipped: 100 Hz, so the 120 Hz fixture is converted causally
 
@@ -68,7 +69,7 @@ def _model_frames(times_s, rate_hz):
 
 
 def test_evaluate_predict_and_stream_agree_on_a_gappy_recording(gappy):
-    predictor = load_predictor(f"pretrained:{MODEL}")  # float64
+    predictor = load_predictor(f"pretrained:{MODEL}", backend="torch")  # float64
     spec = predictor.spec
     windows = Windows([gappy], spec, dtype=torch.float64)
     w_pred, w_true = predict_all(predictor.model, windows)

@@ -9,9 +9,11 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "gaitpredict"
 # the pipeline, lowest first: a module may import only from its own stage or those before it
 LAYERS = [
+    "lazy",
     "errors",
     "atomic",
     "options",
+    "extras",
     "data",
     "plots",
     "windowing",

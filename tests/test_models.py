@@ -8,7 +8,8 @@ import torch
 
 from gaitpredict.models import create_model, list_models, model_info
 from gaitpredict.training.trainer import TrainConfig, fit_normalisation, seed_everything, train
-from gaitpredict.windowing.windows import Windows, WindowSpec
+from gaitpredict.windowing.spec import WindowSpec
+from gaitpredict.windowing.windows import Windows
 
 NETWORKS = list_models(kind="network")
 # online models predict whole recordings: tests/test_online_models.py

@@ -9,7 +9,7 @@ import pytest
 
 from gaitpredict.errors import ConfigError
 from gaitpredict.models import create_model, model_info
-from gaitpredict.windowing.windows import WindowSpec
+from gaitpredict.windowing.spec import WindowSpec
 
 RATE_HZ = 100.0
 ONLINE = ["adaptive-oscillator", "phase-template"]

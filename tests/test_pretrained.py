@@ -51,7 +51,7 @@ def test_models_json_lists_the_required_keys(capsys):
 
 def test_loading_by_name_and_streaming_give_the_same_predictions():
     trial = read_trial(FIXTURES / "formats" / "ik.mot")  # OpenSim, 60 Hz, 30 frames
-    offline = load_predictor(f"pretrained:{LEGS}")
+    offline = load_predictor(f"pretrained:{LEGS}", backend="torch")  # float64
     assert offline.spec.rate_hz == 100.0 and offline.channels == tuple(card(LEGS)["inputs"])
     long = Trial(np.tile(trial.angles_deg, (4, 1)), trial.channels, 60.0, trial_id="x")
     expected = offline.predict(long)
@@ -108,6 +108,7 @@ def test_each_shipped_model_ships_as_onnx_that_reproduces_its_checkpoint(name, t
     """Beside each checkpoint, the same network as ONNX (with the adaptation features): made
     for the checkpoint's spec, equal to it on real windows within the export tolerance, and
     what a stream of the shipped model runs (no export when it starts)."""
+    from gaitpredict.models import graph
     from gaitpredict.pretrained import pretrained_path, shipped_onnx
     from gaitpredict.realtime import export
     from gaitpredict.training.checkpoint import load_checkpoint
@@ -116,8 +117,8 @@ def test_each_shipped_model_ships_as_onnx_that_reproduces_its_checkpoint(name, t
     onnx = shipped_onnx(name)
     assert onnx is not None and onnx.stat().st_size == card(name)["onnx"]["bytes"]
     model, spec, _ = load_checkpoint(pretrained_path(name))
-    sess = export.session(onnx)
-    export.check_matches(sess, spec, str(onnx))  # refuses a file of another spec
+    sess = graph.session(onnx)
+    graph.check_matches(sess, spec, str(onnx))  # refuses a file of another spec
     assert "features" in {o.name for o in sess.get_outputs()}
     x, _ = Windows(tiny.trials[:4], spec).all()  # real CMU walking, converted to 100 Hz
     assert export.onnx_parity(model, sess, x.numpy()) <= export.PARITY_TOLERANCE_DEG

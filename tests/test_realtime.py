@@ -18,12 +18,13 @@ from gaitpredict.errors import (
     RateMismatchError,
 )
 from gaitpredict.evaluation.predictor import load_predictor
-from gaitpredict.models import create_model, list_models, model_info
+from gaitpredict.models import create_model, graph, list_models, model_info
 from gaitpredict.realtime import StreamingPredictor, export
 from gaitpredict.realtime.replay import replay
 from gaitpredict.training.checkpoint import save_checkpoint
 from gaitpredict.training.trainer import fit_normalisation
-from gaitpredict.windowing.windows import Windows, WindowSpec
+from gaitpredict.windowing.spec import WindowSpec
+from gaitpredict.windowing.windows import Windows
 
 EXPORTABLE = [m for m in list_models() if model_info(m).exportable]
 NETWORKS = [(m, {}) for m in EXPORTABLE] + [
@@ -71,11 +72,11 @@ def test_every_network_exports_with_parity_and_a_dynamic_batch(tiny, tmp_path, n
     spec = WindowSpec.create(*SPEC_ARGS)
     result = export.export_onnx(path, tmp_path / "m.onnx", real_windows(tiny, spec))
     assert result["max_diff_deg"] <= export.PARITY_TOLERANCE_DEG
-    sess = export.session(tmp_path / "m.onnx")
-    export.check_matches(sess, spec, "m.onnx")
+    sess = graph.session(tmp_path / "m.onnx")
+    graph.check_matches(sess, spec, "m.onnx")
     for batch in (1, 3, 17):
         x = real_windows(tiny, spec, batch).astype(np.float32)
-        assert sess.run(None, {export.INPUT: x})[0].shape == (batch, 1)
+        assert sess.run(None, {graph.INPUT: x})[0].shape == (batch, 1)
 
 
 def test_bad_onnx_files_and_baselines_are_refused(tiny, ckpt, tmp_path):

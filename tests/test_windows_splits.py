@@ -7,8 +7,9 @@ from gaitpredict.data.trial import Trial
 from gaitpredict.errors import LeakageError
 from gaitpredict.experiments.run import RunConfig, build_windows
 from gaitpredict.training.trainer import TrainConfig
+from gaitpredict.windowing.spec import WindowSpec
 from gaitpredict.windowing.splits import carve_validation, leave_one_subject_out, within_subject
-from gaitpredict.windowing.windows import Windows, WindowSpec
+from gaitpredict.windowing.windows import Windows
 
 
 def _ramp(n, start, rate=100.0, tid="t"):

@@ -1,6 +1,6 @@
 """gaitpredict: predict knee and ankle angles 50-200 ms ahead from limb motion."""
 
-from importlib import import_module
+from .lazy import exports
 
 __version__ = "0.7.0"
 
@@ -17,8 +17,4 @@ _EXPORTS = {
 }
 __all__ = [*_EXPORTS, "__version__"]
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(name)
+__getattr__ = exports(__name__, _EXPORTS)

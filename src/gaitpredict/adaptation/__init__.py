@@ -1,8 +1,18 @@
 """Fitting a trained network to its wearer: offline calibration on a short walk
-(`calibrate`) and online adaptation while streaming (`online`), both built on the network's
-last hidden features (`features`)."""
+(`offline`, the train extra) and online adaptation while streaming (`online`), both built
+on the network's last hidden features (`models.features`)."""
 
-from .calibrate import MODES, calibrate, first_seconds
-from .online import AdaptConfig, OnlineAdapter
+from ..lazy import exports
 
-__all__ = ["MODES", "AdaptConfig", "OnlineAdapter", "calibrate", "first_seconds"]
+# public name -> the module that defines it (imported on first use: the runtime imports this
+# package without torch, which only some of these modules need)
+_EXPORTS = {
+    "MODES": ".offline",
+    "calibrate": ".offline",
+    "first_seconds": ".offline",
+    "AdaptConfig": ".online",
+    "OnlineAdapter": ".online",
+}
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = exports(__name__, _EXPORTS)

@@ -28,7 +28,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from ..errors import ConfigError
     from ..evaluation.predictor import load_predictor
-    from ..evaluation.recordings import evaluate_trials, read_recordings, subject_trials
+    from ..evaluation.recordings import read_recordings, subject_trials
+    from ..evaluation.windowed import evaluate_trials
 
     if args.data:
         trials = subject_trials(args.data, args.subject)

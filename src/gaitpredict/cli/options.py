@@ -134,7 +134,7 @@ def add_untrained_options(parser) -> None:
     """--target, --horizon-ms and --rate-hz, for a model that needs no training (hold,
     const-velocity, the online models) named where a checkpoint would go."""
     from ..evaluation.untrained import untrained_names
-    from ..windowing.windows import DEFAULT_HORIZON_MS, DEFAULT_TARGET
+    from ..windowing.spec import DEFAULT_HORIZON_MS, DEFAULT_TARGET
 
     g = parser.add_argument_group(
         "a model that needs no training, by name instead of a checkpoint: "

@@ -68,8 +68,6 @@ def run_models(args) -> int:
 
 
 def run_predict(args) -> int:
-    import torch
-
     from ..errors import ChannelError
     from ..evaluation.predictor import load_predictor
     from ..evaluation.recordings import pooled_scores, read_recordings, table_scores
@@ -77,11 +75,11 @@ def run_predict(args) -> int:
     trials = read_recordings(args.files)
     if args.model is None:  # the shipped model for the joint asked, if one serves it
         from ..pretrained import choose_shipped
-        from ..windowing.windows import DEFAULT_TARGET
+        from ..windowing.spec import DEFAULT_TARGET
 
         args.model = choose_shipped(args.target or DEFAULT_TARGET, args.horizon_ms,
                                     trials[0].channels)  # fmt: skip
-    predictor = load_predictor(args.model, torch.float32, **untrained_given(args, trials))
+    predictor = load_predictor(args.model, "float32", **untrained_given(args, trials))
     target = predictor.spec.target[0]
     per_file, scores = [], []
     for trial in trials:

@@ -75,7 +75,7 @@ def add_parser(sub) -> None:
 
 
 def run_export(args) -> int:
-    from ..evaluation.recordings import real_windows
+    from ..evaluation.windowed import real_windows
     from ..realtime.export import PARITY_TOLERANCE_DEG, export_onnx
     from ..training.checkpoint import load_checkpoint
 
@@ -90,17 +90,13 @@ def run_export(args) -> int:
 
 
 def run_bench(args) -> int:
-    import torch
-
     from ..evaluation.latency import bench_pushes, compute_floor
     from ..evaluation.machine import cpu_description
     from ..evaluation.recordings import usable_recordings
     from ..evaluation.untrained import is_untrained, load_model
-    from ..models import model_info
     from ..pretrained import resolve_model
     from ..realtime import StreamingPredictor
 
-    torch.set_num_threads(1)
     recordings = usable_recordings(None, args.data)  # read once
     if is_untrained(args.checkpoint):  # at the replayed recording's rate, as `stream` runs
         untrained = untrained_given(args, recordings[:1])
@@ -110,6 +106,7 @@ def run_bench(args) -> int:
     # the bare push (no interval), then side by side what adaptation and intervals add
     sp = StreamingPredictor.from_checkpoint(args.checkpoint, backend=args.backend,
                                             calibration=None, **untrained)  # fmt: skip
+    _one_thread(sp)
     trial = max(usable_recordings(sp.spec, args.data, recordings), key=lambda t: t.n_frames)
     predictors = [sp]
     if args.adapt:
@@ -122,8 +119,8 @@ def run_bench(args) -> int:
         predictors.append(with_intervals)
     figures = bench_pushes(predictors, trial, args.pushes)
     result = figures[0]
-    model, spec, _ = load_model(args.checkpoint, **untrained)
-    if model_info(sp.model_name).online:  # Python arithmetic, not a graph: no FLOP floor
+    model, spec, _ = load_model(args.checkpoint, onnx=args.backend != "torch", **untrained)
+    if sp.online_model is not None:  # Python arithmetic, not a graph: no FLOP floor
         result.update(flops=None, matmul_gflops=None, floor_us=None)
     else:
         result.update(compute_floor(model, spec))
@@ -168,8 +165,6 @@ def run_bench(args) -> int:
 
 
 def run_stream(args) -> int:
-    import torch
-
     from ..adaptation.online import AdaptConfig
     from ..data.io import read_trial
     from ..errors import ConfigError
@@ -177,7 +172,6 @@ def run_stream(args) -> int:
     from ..models import model_info
     from ..realtime import StreamingPredictor
 
-    torch.set_num_threads(1)
     if not args.segment_s > 0:
         raise ConfigError(f"--segment-s must be > 0 seconds, got {args.segment_s}")
     # an online model learns the wearer by itself and keeps it as --adapt's networks do
@@ -201,6 +195,7 @@ def run_stream(args) -> int:
         max_gap_ms=args.max_gap_ms, adapt=adapt, coverage=args.coverage,
         **untrained_given(args, trials),
     )  # fmt: skip
+    _one_thread(sp)
     if args.load_adaptation is not None:
         sp.load_adaptation(args.load_adaptation)
     if args.lsl_in:
@@ -267,3 +262,12 @@ def run_publish(args) -> int:
     sent = publish(trial, args.name, realtime=not args.fast, wait_s=args.wait_s)
     print(f"published {sent} frames of {trial.trial_id} as LSL stream {args.name!r}")
     return 0
+
+
+def _one_thread(sp) -> None:
+    """A stream runs its network on one thread, as a control loop would (onnxruntime's
+    sessions are made so; PyTorch is told here, and only imported when it runs the model)."""
+    if sp.backend.name == "torch":
+        import torch
+
+        torch.set_num_threads(1)

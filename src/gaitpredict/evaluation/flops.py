@@ -1,15 +1,12 @@
 """What the CPU could do: a model's floating-point work per window, and the machine's speed.
 
 `forward_flops` counts one window's forward pass (PyTorch's FlopCounterMode for matrix
-products and convolutions, plus the LSTM's gate products, which it does not see).
-`matmul_gflops` times a matrix product of a given size on this machine, in this process's
-thread setting: work divided by that speed is the compute floor (for a push) or roof (for
-training, where a step costs about three forward passes).
+products and convolutions, plus the LSTM's gate products, which it does not see). Export
+stores the count in the ONNX file (`models.graph`), so the runtime knows it without torch;
+`machine.matmul_gflops` gives the speed it is divided by.
 """
 
 from __future__ import annotations
-
-import time
 
 import torch
 from torch import nn
@@ -42,18 +39,3 @@ def forward_flops(model, spec, batch: int = 1) -> int:
             lstm += 2 * 4 * (inputs + m.hidden_size) * m.hidden_size * t * batch
             inputs = m.hidden_size
     return int(counter.get_total_flops()) + lstm
-
-
-def matmul_gflops(m: int, k: int, n: int, seconds: float = 0.5) -> float:
-    """Measured GFLOP/s of a float32 (m x k) @ (k x n) product, best of repeated runs."""
-    a, b = torch.randn(m, k), torch.randn(k, n)
-    out = torch.empty(m, n)
-    for _ in range(10):
-        torch.matmul(a, b, out=out)
-    best, end = float("inf"), time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        t0 = time.perf_counter()
-        for _ in range(20):
-            torch.matmul(a, b, out=out)
-        best = min(best, (time.perf_counter() - t0) / 20)
-    return 2 * m * k * n / best / 1e9

@@ -5,24 +5,29 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import torch
 
 from ..errors import ConfigError
-from .flops import forward_flops, matmul_gflops
+from .machine import matmul_gflops
 
 MIN_PUSHES = 10000  # fewer gives an unstable p99
 
 
 def compute_floor(model, spec) -> dict:
-    """The push's compute floor: its forward FLOPs over the single-thread speed of a matrix
-    product (128 x 96 x 256, float32) measured now, in microseconds."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        gflops = matmul_gflops(128, 96, 256)
-    finally:
-        torch.set_num_threads(threads)
-    flops = forward_flops(model, spec, batch=1)
+    """The push's compute floor: its forward FLOPs (an ONNX file's, as export counted them;
+    else counted on the PyTorch network) over the single-thread speed of a matrix product
+    (128 x 96 x 256, float32) measured now, in microseconds. None where an ONNX file of an
+    older export does not say."""
+    from ..models.graph import OnnxModel
+
+    gflops = matmul_gflops(128, 96, 256)
+    if isinstance(model, OnnxModel):
+        flops = model.flops
+        if flops is None:
+            return {"flops": None, "matmul_gflops": round(gflops, 1), "floor_us": None}
+    else:
+        from .flops import forward_flops
+
+        flops = forward_flops(model, spec, batch=1)
     return {"flops": flops, "matmul_gflops": round(gflops, 1),
             "floor_us": round(flops / (gflops * 1e3), 1)}  # fmt: skip
 

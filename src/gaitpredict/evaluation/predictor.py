@@ -1,4 +1,6 @@
-"""`Predictor`: a loaded checkpoint that predicts in degrees from trials or raw arrays."""
+"""`Predictor`: a loaded model that predicts in degrees from trials or raw arrays: a network's
+ONNX file (`models.graph.OnnxModel`, the runtime), a PyTorch checkpoint (the train extra)
+or a model that learns online."""
 
 from __future__ import annotations
 
@@ -6,28 +8,39 @@ import copy
 
 import numpy as np
 import pandas as pd
-import torch
 
 from ..data import rates
 from ..data.preprocess import refuse_look_ahead
 from ..data.trial import Trial
-from ..errors import ChannelError, GaitDataError
+from ..errors import ChannelError, ConfigError, GaitDataError
+from ..models.graph import OnnxModel
 from ..models.online import OnlineModel
 from ..windowing.gaps import bridge
 from .intervals import DEFAULT_COVERAGE, bridged_coverage, calibration_of, check_coverage
 
 
 class Predictor:
-    """Offline prediction in float64: float32 graphs that sum in different orders (batch
-    sizes, PyTorch vs ONNX) disagree by ~1e-5 deg on knee angles; float64 is the reference."""
+    """Offline prediction. A PyTorch model runs in `dtype` (default float64, the reference:
+    float32 graphs that sum in different orders, batch sizes or PyTorch vs ONNX, disagree by
+    ~1e-5 deg on knee angles); an ONNX model in float32, within the export's parity
+    tolerance of it; an online model in Python floats."""
 
-    def __init__(self, model, spec, payload: dict | None = None, dtype=torch.float64):
-        # a copy: the caller's model (perhaps still training) keeps its dtype. float32 is
-        # about twice as fast on CPU and differs by ~1e-5 deg (`gaitpredict predict` uses it)
-        self.dtype = dtype
-        self.model = copy.deepcopy(model).to(dtype)
+    def __init__(self, model, spec, payload: dict | None = None, dtype="float64"):
         self.spec, self.payload = spec, payload or {}
         self._calibration = None
+        if isinstance(model, OnnxModel):
+            self.dtype, self.model = "float32", model
+            return
+        if isinstance(model, OnlineModel):  # it learns as it goes: a copy, not the caller's
+            self.dtype, self.model = "float64", copy.deepcopy(model)
+            return
+        from ..extras import require_torch
+
+        torch = require_torch("a PyTorch model")
+        # a copy: the caller's model (perhaps still training) keeps its dtype. float32 is
+        # about twice as fast on CPU and differs by ~1e-5 deg
+        self.dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+        self.model = copy.deepcopy(model).to(self.dtype)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -59,16 +72,22 @@ class Predictor:
         wide = self.half_width(coverage or DEFAULT_COVERAGE, bridged=True)
         return np.where(np.asarray(bridged)[:, None], wide, hw)
 
-    @torch.no_grad()
     def predict_windows(self, x_deg: np.ndarray) -> np.ndarray:
         """(batch, window_frames, channels) in degrees -> (batch, outputs) in degrees."""
-        x = torch.from_numpy(np.array(x_deg, dtype=np.float64)).to(self.dtype)
+        x = np.array(x_deg, dtype=np.float64)
         if x.ndim != 3 or x.shape[1:] != (self.spec.window_frames, len(self.channels)):
             raise GaitDataError(
                 f"expected windows of shape (batch, {self.spec.window_frames}, "
                 f"{len(self.channels)}), got {tuple(x.shape)}"
             )
-        return self.model(x).double().numpy()
+        if isinstance(self.model, OnnxModel):
+            return self.model.predict_windows(x)
+        if isinstance(self.model, OnlineModel):
+            self.model(x)  # refused: it reads whole recordings, not separate windows
+        import torch
+
+        with torch.no_grad():
+            return self.model(torch.from_numpy(x).to(self.dtype)).double().numpy()
 
     def predict(
         self, data, rate_hz: float | None = None, chunk: int = 8192, max_gap_ms: float = 50.0
@@ -147,10 +166,13 @@ class Predictor:
         return rates.to_model_rate(angles, rate_hz or self.spec.rate_hz, self.spec.rate_hz, name)
 
 
-def load_predictor(path, dtype=torch.float64, **untrained) -> Predictor:
-    """A checkpoint file, a shipped model (by name or 'pretrained:NAME'), or a model that
-    needs no training by name with its `target`, `horizon_ms` and `rate_hz`
-    (`evaluation.untrained.load_model`)."""
+def load_predictor(path, dtype="float64", backend: str = "auto", **untrained) -> Predictor:
+    """A checkpoint file (.pt, the train extra) or ONNX file, a shipped model (by name or
+    'pretrained:NAME'; its ONNX file, or with `backend="torch"` its PyTorch checkpoint in
+    `dtype`), or a model that needs no training by name with its `target`, `horizon_ms` and
+    `rate_hz` (`evaluation.untrained.load_model`)."""
     from .untrained import load_model
 
-    return Predictor(*load_model(path, **untrained), dtype)
+    if backend not in ("auto", "onnx", "torch"):
+        raise ConfigError(f"backend must be auto, onnx or torch, got {backend!r}")
+    return Predictor(*load_model(path, onnx=backend != "torch", **untrained), dtype)

@@ -8,15 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..data.channels import resolve_channels
-from ..errors import ConfigError
+from ..errors import CheckpointError, ConfigError
+from ..extras import TRAIN, has_torch, missing_torch
 from ..models import create_model, list_models, model_info
 from ..models.online import driver_channel
-from ..windowing.windows import (
-    DEFAULT_HORIZON_MS,
-    DEFAULT_TARGET,
-    DEFAULT_WINDOW_MS,
-    WindowSpec,
-)
+from ..pretrained import names_shipped, resolve_model, shipped_onnx
+from ..windowing.spec import DEFAULT_HORIZON_MS, DEFAULT_TARGET, DEFAULT_WINDOW_MS, WindowSpec
 
 RATE_HZ = 100.0  # with no recording to take the rate from (an LSL stream): converted causally
 
@@ -27,8 +24,13 @@ def untrained_names() -> list[str]:
 
 
 def is_untrained(text) -> bool:
-    """`text` names a model that needs no training (and no file of that name exists)."""
-    return str(text) in untrained_names() and not Path(str(text)).exists()
+    """`text` names a model that needs no training (and no file of that name exists). A
+    shipped model's name or a file answers without looking at the models (which imports
+    torch where it is installed: the runtime's predictions do not wait for it)."""
+    text = str(text)
+    if Path(text).exists() or Path(text).suffix or names_shipped(text):
+        return False
+    return text in untrained_names()
 
 
 def untrained_model(
@@ -74,20 +76,37 @@ def untrained_model(
     return model, spec, payload
 
 
-def load_model(name_or_path, target=None, horizon_ms=None, rate_hz=None):
-    """(model, spec, payload): a checkpoint file, a shipped model's name, or the name of a
-    model that needs no training with its target, horizon and rate. A trained model serves
-    its own target, or the other side's by mirroring (`serve`)."""
+def load_model(name_or_path, target=None, horizon_ms=None, rate_hz=None, onnx: bool = True):
+    """(model, spec, payload): a checkpoint file (`.pt`, the train extra), an ONNX file
+    (`models.graph.OnnxModel`), a shipped model's name, or the name of a model that needs
+    no training with its target, horizon and rate. A shipped model is its ONNX file, unless
+    `onnx` is False (its PyTorch checkpoint). A trained model serves its own target, or the
+    other side's by mirroring (`serve`)."""
     text = str(name_or_path)
     if is_untrained(text):
         return untrained_model(text, target, horizon_ms, rate_hz)
-    if text in list_models() and not Path(text).exists():
+    if not (names_shipped(text) or Path(text).exists()) and text in list_models():
         untrained_model(text)  # refused, naming what to do instead
-    from ..pretrained import resolve_model
+    try:
+        path = resolve_model(name_or_path)
+    except CheckpointError as exc:
+        if has_torch():
+            raise
+        raise CheckpointError(
+            f"{exc}; models by name other than {', '.join(untrained_names())} need PyTorch "
+            f"({TRAIN})"
+        ) from None
+    shipped = shipped_onnx(name_or_path) if onnx else None
+    if path.suffix == ".onnx" or shipped is not None:
+        from ..models.graph import OnnxModel
+
+        model = OnnxModel(shipped or path)
+        return serve(model, model.spec, model.payload, text, target, horizon_ms, rate_hz)
+    if not has_torch():
+        raise missing_torch(f"{path}: a PyTorch checkpoint (predict with its ONNX export)")
     from ..training.checkpoint import load_checkpoint
 
-    return serve(*load_checkpoint(resolve_model(name_or_path)), text, target, horizon_ms,
-                 rate_hz)  # fmt: skip
+    return serve(*load_checkpoint(path), text, target, horizon_ms, rate_hz)
 
 
 def serve(model, spec, payload, name: str, target=None, horizon_ms=None, rate_hz=None):

@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from ..models import MAIN_MODEL, model_info, resolve_options
 from ..options import from_mapping, identity_dict, setting
 from ..training.trainer import TrainConfig
-from ..windowing.windows import DEFAULT_HORIZON_MS, DEFAULT_TARGET, DEFAULT_WINDOW_MS
+from ..windowing.spec import DEFAULT_HORIZON_MS, DEFAULT_TARGET, DEFAULT_WINDOW_MS
 
 # Bump when the meaning of a field changes, so that new runs get new ids (old run folders
 # are then rerun, not mixed in). Version 1's ids hold no version: it is added from 2 on.

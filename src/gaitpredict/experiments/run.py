@@ -18,12 +18,13 @@ from ..atomic import write_json
 from ..data.datasets import Dataset
 from ..evaluation.intervals import DEFAULT_COVERAGE, Calibration, interval_scores, needed
 from ..evaluation.metrics import error_table
-from ..evaluation.recordings import predict_all, windows_roughness
+from ..evaluation.windowed import predict_all, windows_roughness
 from ..models import create_model, model_info
 from ..training.checkpoint import save_checkpoint
 from ..training.trainer import fit_normalisation, resolve_precision, seed_everything, train
+from ..windowing.spec import WindowSpec
 from ..windowing.splits import Split, carve_validation, split_info
-from ..windowing.windows import Windows, WindowSpec
+from ..windowing.windows import Windows
 from .config import RunConfig, config_file, run_id, run_record, train_from_dict
 from .folds import run_subject_folds
 from .trials import needed_channels, only_labs, usable_trials

@@ -3,8 +3,8 @@
 A model registered with `features=True` (every network here) ends in a linear layer that
 `GaitNet.feature_layer()` names, so the prediction in degrees is an affine function of these
 features (times the output scale, plus the anchor). Online adaptation and calibration learn a
-correction on the same features; ONNX exports them as a second output, so adaptation runs on
-onnxruntime too.
+correction on the same features; ONNX exports them as a second output (`models.graph`), so
+adaptation runs on onnxruntime too.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-
-FEATURES = "features"
 
 
 def last_linear(model) -> nn.Linear:

@@ -8,7 +8,7 @@ What it learned is carried from one recording of a wearer to the next (`interrup
 recording's start or a long gap: the phase is lost, the shape and frequency are kept) and
 dropped for a new wearer (`forget`).
 
-Offline (`run`, used by `evaluation.recordings.predict_all`, `Predictor` and the grids) and
+Offline (`run`, used by `evaluation.windowed.predict_all`, `Predictor` and the grids) and
 streaming (`realtime.backends.OnlineBackend`) drive the same object the same way, so both
 give the same predictions. Off the cycle (standing, a frequency outside its range, a
 lost lock) a model predicts the target's last value, a safe reference, and says why in
@@ -24,7 +24,6 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from torch import Tensor, nn
 
 from ..errors import ConfigError
 from ..options import setting
@@ -45,18 +44,21 @@ class CycleOptions(Options):
                                 "that long)")  # fmt: skip
 
 
-class OnlineModel(nn.Module):
+class OnlineModel:
     """Base: subclasses define `_forget`, `interrupt`, `_observe` and `_predict`, and name in
     `LEARNED` the attributes that hold what was learned about the wearer (`learned`).
 
     The base keeps every prediction within the envelope of the target's own measured range
     over the last `envelope_s` (a reference the wearer's joint has recently reached; the
-    oscillators' few harmonics can otherwise overshoot into a hyperextended knee)."""
+    oscillators' few harmonics can otherwise overshoot into a hyperextended knee).
+
+    Plain Python and numpy, no torch: the runtime streams online models without it. It has
+    no weights, so a checkpoint of one holds only its settings and spec (`state_dict` is
+    empty), and it is called through `run`, never on separate windows."""
 
     LEARNED: tuple[str, ...] = ()
 
     def __init__(self, spec, cfg):
-        super().__init__()
         self.spec, self.cfg = spec, cfg
         self.dt = 1.0 / spec.rate_hz
         self.w_min, self.w_max = TWO_PI * cfg.min_stride_hz, TWO_PI * cfg.max_stride_hz
@@ -68,15 +70,18 @@ class OnlineModel(nn.Module):
         self.fallback = True  # the last prediction was the target's last value
         self.forget()
 
-    def __setattr__(self, name, value):
-        # plain numbers change every frame: past nn.Module's bookkeeping (for parameters and
-        # submodules, which online models do not have), a third of the push's cost
-        if isinstance(value, nn.Module | Tensor):
-            super().__setattr__(name, value)
-        else:
-            object.__setattr__(self, name, value)
+    # -- as a checkpoint sees it: settings only ---------------------------------------------
+    def state_dict(self) -> dict:
+        return {}
 
-    def forward(self, x, return_attention=False):
+    def load_state_dict(self, state: dict) -> None:
+        if state:
+            raise ConfigError(f"{type(self).__name__} has no weights, got {sorted(state)[:4]}")
+
+    def eval(self) -> OnlineModel:
+        return self
+
+    def __call__(self, x, return_attention=False):
         raise ConfigError(
             f"{type(self).__name__} learns frame by frame over whole recordings, not from "
             "separate windows: predict with `OnlineModel.run` (through predict_all, "

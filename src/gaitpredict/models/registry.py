@@ -138,6 +138,14 @@ def list_models(kind: str | None = None) -> list[str]:
 def model_info(name: str) -> ModelInfo:
     _discover()
     if name not in _REGISTRY:
+        if _NEED_TORCH:
+            from ..extras import missing_torch
+
+            raise missing_torch(
+                f"model {name!r} (unless it is misspelt; without torch only "
+                f"{', '.join(list_models())} are here): the models of "
+                f"{', '.join(_NEED_TORCH)}"
+            )
         raise ConfigError(f"unknown model {name!r}; registered: {', '.join(list_models())}")
     return _REGISTRY[name]
 
@@ -156,14 +164,22 @@ def create_model(name: str, spec, **options):
 
 
 _discovered = False
+_NEED_TORCH: list[str] = []  # modules here that could not register: torch is not installed
 
 
 def _discover() -> None:
-    """Import every module of this package once, so that each registers its models."""
+    """Import every module of this package once, so that each registers its models. Without
+    torch (the runtime), the modules that need it are skipped and named in `_NEED_TORCH`;
+    the online models, which are plain Python, register as ever."""
     global _discovered
     if _discovered:
         return
     _discovered = True
     package = importlib.import_module(__package__)
     for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{__package__}.{module.name}")
+        try:
+            importlib.import_module(f"{__package__}.{module.name}")
+        except ImportError as exc:
+            if exc.name is None or exc.name.split(".")[0] != "torch":
+                raise
+            _NEED_TORCH.append(module.name)

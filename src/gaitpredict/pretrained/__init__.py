@@ -49,7 +49,7 @@ def shipped_onnx(name_or_path) -> Path | None:
     """The shipped ONNX file (parity-checked when built) of a shipped model given by name,
     as 'pretrained:NAME' or by its checkpoint's path; None for anything else."""
     text = str(name_or_path)
-    if _names_shipped(text):
+    if names_shipped(text):
         checkpoint = pretrained_path(text)
     elif Path(text).resolve().parent == _folder().resolve() and Path(text).suffix == ".pt":
         checkpoint = Path(text)
@@ -117,7 +117,7 @@ def card(name: str) -> dict:
     return json.loads((_folder() / f"{name.removeprefix(PREFIX)}.json").read_text())
 
 
-def _names_shipped(text: str) -> bool:
+def names_shipped(text: str) -> bool:
     """`text` is 'pretrained:NAME', or a shipped model's name that is not also a file."""
     return text.startswith(PREFIX) or (text in shipped_names() and not Path(text).exists())
 
@@ -125,7 +125,7 @@ def _names_shipped(text: str) -> bool:
 def resolve_model(name_or_path) -> Path:
     """A checkpoint path as given, or the checkpoint of a shipped model's name."""
     text = str(name_or_path)
-    if _names_shipped(text):
+    if names_shipped(text):
         return pretrained_path(text)
     path = Path(text)
     if not path.exists():

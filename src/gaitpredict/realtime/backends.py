@@ -8,23 +8,30 @@ onnxruntime binds them once (IOBinding), so a push hands no new arrays to the ru
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..errors import ExportError
-from ..models.features import FEATURES, WithFeatures
-from . import export
+from ..models import graph
+from ..models.graph import FEATURES
 
 
 class TorchBackend:
+    """A PyTorch checkpoint's network, in float64 (the train extra)."""
+
     name = "torch"
 
     def __init__(self, model, x: np.ndarray, out: np.ndarray, features: np.ndarray | None = None):
+        from ..extras import require_torch
+
+        torch = require_torch("the torch backend")
+        from ..models.features import WithFeatures
+
+        self._torch = torch
         self.out, self.features = out, features
         self.model = model if features is None else WithFeatures(model)
         self.x = torch.from_numpy(x)  # shares memory with x
 
     def run(self) -> None:
-        with torch.inference_mode():
+        with self._torch.inference_mode():
             if self.features is None:
                 self.out[:] = self.model(self.x)[0].numpy()
             else:
@@ -38,12 +45,12 @@ class OnnxBackend:
 
     def __init__(self, sess, x: np.ndarray, out: np.ndarray, features: np.ndarray | None = None,
                  source: str = "the ONNX model"):  # fmt: skip
-        ort = export.require_onnxruntime()
+        ort = graph.require_onnxruntime()
         self.sess = sess
         self._y = out.reshape(1, -1)  # a view: onnxruntime writes straight into `out`
         self.binding = sess.io_binding()
-        self.binding.bind_ortvalue_input(export.INPUT, ort.OrtValue.ortvalue_from_numpy(x))
-        self.binding.bind_ortvalue_output(export.OUTPUT, ort.OrtValue.ortvalue_from_numpy(self._y))
+        self.binding.bind_ortvalue_input(graph.INPUT, ort.OrtValue.ortvalue_from_numpy(x))
+        self.binding.bind_ortvalue_output(graph.OUTPUT, ort.OrtValue.ortvalue_from_numpy(self._y))
         if features is not None:
             if FEATURES not in {o.name for o in sess.get_outputs()}:
                 raise ExportError(

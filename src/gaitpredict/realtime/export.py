@@ -1,15 +1,16 @@
-"""ONNX export of a network checkpoint (normalisation included) and its parity check.
+"""ONNX export of a network checkpoint (normalisation included) and its parity check (the
+train extra: it runs PyTorch).
 
-The graph maps a raw window (batch, window_frames, channels) in degrees to predictions
-(batch, outputs) in degrees, with a dynamic batch dimension. A second output, `features`
-(batch, hidden), is what the network's last linear layer reads: online adaptation
-(`adaptation.online`) learns its correction on it. The window spec and model name
-travel in the file's metadata, so a predictor can check an .onnx file against its checkpoint.
+The graph and its metadata are described in `models.graph`, which the runtime reads them
+with: the window spec, the model's name, the weights' fingerprint, the checkpoint's
+calibration and the forward FLOPs travel in the file, so an .onnx file predicts, adapts and
+gives intervals without its checkpoint.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
 import warnings
@@ -18,11 +19,21 @@ import numpy as np
 import torch
 
 from ..atomic import write_bytes
-from ..errors import ConfigError, ExportError, MissingExtraError
+from ..errors import ConfigError, ExportError
 from ..models import list_models, model_info
-from ..models.features import FEATURES, WithFeatures
+from ..models.features import WithFeatures
+from ..models.graph import (
+    FEATURES,
+    INPUT,
+    META_CALIBRATION,
+    META_FLOPS,
+    META_MODEL,
+    META_SPEC,
+    META_WEIGHTS,
+    OUTPUT,
+    session,
+)
 
-INPUT, OUTPUT = "window_deg", "prediction_deg"
 # onnxruntime has no float64 Conv or LSTM, so the graph runs in float32. On knee angles of
 # 60-80 deg one float32 step is 4-8e-6 deg, and every float32 path (PyTorch's own, any
 # batch size, onnxruntime) lands 1.1-1.6e-5 deg from the float64 result; the check is
@@ -30,17 +41,17 @@ INPUT, OUTPUT = "window_deg", "prediction_deg"
 PARITY_TOLERANCE_DEG = 1e-4
 
 
-def require_onnxruntime():
-    try:
-        import onnxruntime
-    except ImportError:
-        raise MissingExtraError(
-            "ONNX needs onnxruntime: pip install 'gaitpredict[onnx]' (or use backend='torch')"
-        ) from None
-    return onnxruntime
+def weights_sha256(model) -> str:
+    """A fingerprint of a model's weights (names and float64 values)."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().double().numpy().tobytes())
+    return digest.hexdigest()
 
 
-def export_bytes(model, spec, model_name: str, example_batch: int = 4) -> bytes:
+def export_bytes(model, spec, model_name: str, example_batch: int = 4,
+                 calibration: dict | None = None) -> bytes:  # fmt: skip
     """The ONNX model as bytes. The example batch is >= 2: exporting with a batch of 1 lets
     the exporter fold the batch size into the graph."""
     exportable = [m for m in list_models() if model_info(m).exportable]
@@ -70,51 +81,32 @@ def export_bytes(model, spec, model_name: str, example_batch: int = 4) -> bytes:
             opset_version=17,
             dynamo=False,
         )
-    return _with_metadata(buffer.getvalue(), spec, model_name)
+    from ..evaluation.flops import forward_flops
+
+    meta = {
+        META_SPEC: json.dumps(spec.to_dict()),
+        META_MODEL: model_name,
+        META_WEIGHTS: weights_sha256(model),
+        META_FLOPS: str(forward_flops(copy.deepcopy(model), spec, batch=1)),
+    }
+    if calibration is not None:
+        meta[META_CALIBRATION] = json.dumps(calibration)
+    return _with_metadata(buffer.getvalue(), meta)
 
 
-def _with_metadata(data: bytes, spec, model_name: str) -> bytes:
+def _with_metadata(data: bytes, meta: dict) -> bytes:
     try:
         import onnx
     except ImportError:
-        return data
+        raise ExportError(
+            "export writes the window spec and model name into the file with the onnx "
+            "package: pip install 'gaitpredict[train]'"
+        ) from None
     proto = onnx.load_from_string(data)
-    for key, value in (("gaitpredict_spec", json.dumps(spec.to_dict())), ("model", model_name)):
+    for key, value in meta.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     return proto.SerializeToString()
-
-
-def session(source, threads: int = 1):
-    """An onnxruntime session on bytes or a file; a corrupt file is an ExportError."""
-    ort = require_onnxruntime()
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    name = "ONNX bytes" if isinstance(source, bytes) else str(source)
-    try:
-        return ort.InferenceSession(
-            source if isinstance(source, bytes) else str(source),
-            options,
-            providers=["CPUExecutionProvider"],
-        )
-    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
-        raise ExportError(f"{name}: not a loadable ONNX model ({str(exc)[:200]})") from None
-
-
-def check_matches(sess, spec, source: str) -> None:
-    """Refuse an ONNX file exported from a different spec than the checkpoint's (the same
-    spec read mirrored, left for right, is the same network)."""
-    meta = sess.get_modelmeta().custom_metadata_map
-    if "gaitpredict_spec" not in meta:
-        raise ExportError(f"{source}: no gaitpredict metadata; export it with `gaitpredict export`")
-    exported = json.loads(meta["gaitpredict_spec"])
-    if all(exported != json.loads(json.dumps(s.to_dict())) for s in (spec, spec.mirrored())):
-        raise ExportError(
-            f"{source}: exported for {meta['gaitpredict_spec']}, but the checkpoint is "
-            f"{json.dumps(spec.to_dict())}"
-        )
 
 
 def onnx_parity(model, sess, windows_deg: np.ndarray, chunk: int = 1024) -> float:
@@ -135,7 +127,8 @@ def export_onnx(checkpoint, path, windows_deg: np.ndarray) -> dict:
     from ..training.checkpoint import load_checkpoint
 
     model, spec, payload = load_checkpoint(checkpoint)
-    data = export_bytes(model, spec, payload["model_name"])
+    calibration = (payload.get("extra") or {}).get("calibration")
+    data = export_bytes(model, spec, payload["model_name"], calibration=calibration)
     sess = session(data)
     worst = onnx_parity(model, sess, windows_deg)
     if not worst <= PARITY_TOLERANCE_DEG:

@@ -33,6 +33,7 @@ from ..data.rates import CausalConverter
 from ..errors import (
     ChannelError,
     ConfigError,
+    ExportError,
     MissingExtraError,
     RateMismatchError,
     StreamError,
@@ -44,10 +45,10 @@ from ..evaluation.intervals import (
     check_coverage,
     stored_calibration,
 )
-from ..models import model_info
-from ..models.features import n_features
+from ..models import graph, model_info
+from ..models.graph import OnnxModel
+from ..models.online import OnlineModel
 from ..windowing.gaps import BREAK, HELD, WAIT, GapBridge
-from . import export
 from .backends import OnlineBackend, OnnxBackend, TorchBackend
 from .intervals import StreamIntervals
 
@@ -83,7 +84,7 @@ class StreamingPredictor:
         self._converter: CausalConverter | None = None
         if stream_rate_hz is not None:
             self.set_stream_rate(float(stream_rate_hz), "the stream's declared rate")
-        backend = self._choose(model_name, backend)
+        backend = self._choose(model, model_name, backend)
         # onnxruntime runs the graph in float32 (it has no float64 Conv or LSTM); the torch
         # backend runs in float64, like offline prediction
         dtype = np.float32 if backend == "onnx" else np.float64
@@ -113,15 +114,14 @@ class StreamingPredictor:
     @classmethod
     def from_checkpoint(cls, path, backend: str = "auto", onnx_path=None, target=None,
                         horizon_ms=None, rate_hz=None, **kwargs):  # fmt: skip
-        """A checkpoint file, a shipped model's name, or a model that needs no training by
-        name with its `target`, `horizon_ms` and `rate_hz` (`evaluation.untrained`). A
-        shipped model streams on onnxruntime from its shipped ONNX file (no export)."""
+        """A checkpoint or ONNX file, a shipped model's name, or a model that needs no
+        training by name with its `target`, `horizon_ms` and `rate_hz`
+        (`evaluation.untrained`). A shipped model streams on onnxruntime from its shipped
+        ONNX file (no export, no torch); `backend="torch"` runs its PyTorch checkpoint."""
         from ..evaluation.untrained import load_model
-        from ..pretrained import shipped_onnx
 
-        model, spec, payload = load_model(path, target, horizon_ms, rate_hz)
-        if onnx_path is None and backend != "torch":
-            onnx_path = shipped_onnx(path)
+        onnx = backend != "torch" and onnx_path is None
+        model, spec, payload = load_model(path, target, horizon_ms, rate_hz, onnx=onnx)
         if "calibration" not in kwargs:
             kwargs["calibration"] = stored_calibration(payload, str(path))
         return cls(model, spec, payload["model_name"], backend, onnx_path, **kwargs)
@@ -134,17 +134,24 @@ class StreamingPredictor:
         return cls.from_checkpoint(pretrained_path(name), backend, **kwargs)
 
     @staticmethod
-    def _choose(model_name: str, backend: str) -> str:
-        if model_info(model_name).online:
+    def _choose(model, model_name: str, backend: str) -> str:
+        if backend not in ("auto", "onnx", "torch"):
+            raise ConfigError(f"backend must be auto, onnx or torch, got {backend!r}")
+        if isinstance(model, OnlineModel):
             return "online"  # it learns in Python, frame by frame: no graph to run
+        if isinstance(model, OnnxModel):
+            if backend == "torch":
+                raise ConfigError(
+                    f"{model.path} is an ONNX file: the torch backend runs a PyTorch "
+                    "checkpoint (.pt)"
+                )
+            return "onnx"
         if backend == "auto":
             try:
-                export.require_onnxruntime()
+                graph.require_onnxruntime()
                 return "onnx" if model_info(model_name).exportable else "torch"
             except MissingExtraError:
                 return "torch"
-        if backend not in ("onnx", "torch"):
-            raise ConfigError(f"backend must be auto, onnx or torch, got {backend!r}")
         return backend
 
     def _backend(self, model, backend: str, onnx_source):
@@ -153,17 +160,22 @@ class StreamingPredictor:
             return OnlineBackend(copy.deepcopy(model), self._x, self._out)
         if backend == "torch":
             return TorchBackend(copy.deepcopy(model).double(), self._x, self._out, f)
-        if onnx_source is None:
-            sess = export.session(export.export_bytes(model, self.spec, self.model_name))
+        if isinstance(model, OnnxModel):  # its session is shared: each stream binds its own
+            sess, onnx_source = model.session, model.path
+        elif onnx_source is None:
+            from . import export  # the train extra: the checkpoint's network, exported now
+
+            sess = graph.session(export.export_bytes(model, self.spec, self.model_name))
         else:
-            sess = export.session(onnx_source)
-            export.check_matches(sess, self.spec, str(onnx_source))
+            sess = graph.session(onnx_source)
+        if onnx_source is not None:
+            graph.check_matches(sess, self.spec, str(onnx_source))
         return OnnxBackend(sess, self._x, self._out, f, str(onnx_source or "the ONNX model"))
 
     def _adapter(self, model, adapt) -> OnlineAdapter | None:
         if adapt is False or adapt is None:
             return None
-        if model_info(self.model_name).online:
+        if isinstance(model, OnlineModel):
             raise ConfigError(
                 f"{self.model_name} learns its wearer by itself; --adapt is for networks"
             )
@@ -178,7 +190,7 @@ class StreamingPredictor:
                 f"target {list(self.spec.target)} must be among the inputs"
             )
         return OnlineAdapter(
-            n_features(model),
+            _n_features(model),
             self.spec.target_in_inputs,
             self.spec.horizon_frames,
             self.rate_hz,
@@ -511,10 +523,26 @@ class StreamingPredictor:
         return result
 
 
+def _n_features(model) -> int:
+    """What the network's last linear layer reads: from the ONNX graph's `features` output,
+    or from a PyTorch network's layer."""
+    if isinstance(model, OnnxModel):
+        if model.n_features is None:
+            raise ExportError(
+                f"{model.path}: has no '{graph.FEATURES}' output, which online adaptation "
+                "needs; export it again with this version (`gaitpredict export`)"
+            )
+        return model.n_features
+    from ..models.features import n_features
+
+    return n_features(model)
+
+
 def _model_id(model, spec) -> str:
-    """A fingerprint of the weights and spec: an adaptation belongs to one model."""
-    digest = hashlib.sha256(repr(spec.to_dict()).encode())
-    for name, tensor in model.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().double().numpy().tobytes())
-    return digest.hexdigest()[:16]
+    """A fingerprint of the weights and spec: an adaptation belongs to one model, and the
+    same one whether it streams from the checkpoint or its ONNX file."""
+    if isinstance(model, OnnxModel):
+        return graph.adaptation_id(model.weights_sha256, spec)
+    from .export import weights_sha256
+
+    return graph.adaptation_id(weights_sha256(model), spec)

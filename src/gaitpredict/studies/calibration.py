@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..adaptation.calibrate import calibrate, first_seconds, windows_rmse
+from ..adaptation.offline import calibrate, first_seconds, windows_rmse
 from ..atomic import write_json
 from ..data.corpus import resolve_subject
 from ..data.datasets import Dataset, sha256_of

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import logging
 
-from ..adaptation.calibrate import (
+from ..adaptation.offline import (
     calibrate,
     first_seconds,
     time_split,

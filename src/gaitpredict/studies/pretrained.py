@@ -169,7 +169,7 @@ def calibrate_one(name: str, data_root: Path, out: Path, intervals=None) -> dict
     predicted, and their errors stored (`evaluation.intervals`). The card records it, with
     the coverage `benchmarks/intervals.py` measured for this recipe on labs left out."""
     from ..evaluation.intervals import DEFAULT_COVERAGE, Calibration
-    from ..evaluation.recordings import predict_all
+    from ..evaluation.windowed import predict_all
     from ..experiments.run import build_windows
     from ..training.checkpoint import load_checkpoint, resave_checkpoint
 
@@ -202,7 +202,7 @@ def export_one(name: str, data_root: Path, out: Path) -> dict:
     reads), parity-checked against the checkpoint on real windows of the shared labs, so a
     stream starts without exporting; the card records its size and the parity."""
     from ..errors import GaitDataError
-    from ..evaluation.recordings import real_windows
+    from ..evaluation.windowed import real_windows
     from ..realtime.export import export_onnx
     from ..training.checkpoint import load_checkpoint
 

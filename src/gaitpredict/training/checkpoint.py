@@ -16,7 +16,7 @@ from torch.torch_version import TorchVersion
 from ..atomic import replacing
 from ..errors import CheckpointError, GaitPredictError
 from ..models import create_model
-from ..windowing.windows import WindowSpec
+from ..windowing.spec import WindowSpec
 
 FORMAT_VERSION = 1
 

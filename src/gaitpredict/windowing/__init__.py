@@ -1,6 +1,3 @@
-"""Stage 2, trials -> windows: subject/time splits made before windowing (`splits`), then
-causal input windows and their targets `horizon_ms` ahead (`windows`)."""
-
-from .windows import Windows, WindowSpec
-
-__all__ = ["WindowSpec", "Windows"]
+"""Stage 2, trials -> windows: what a model sees (`spec`), subject/time splits made before
+windowing (`splits`), then causal input windows and their targets `horizon_ms` ahead
+(`windows`, which needs the train extra's torch; the runtime reads only `spec` and `gaps`)."""

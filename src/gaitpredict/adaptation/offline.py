@@ -22,7 +22,7 @@ import torch
 
 from ..errors import ConfigError, GaitDataError
 from ..evaluation.metrics import rmse
-from ..evaluation.recordings import predict_all
+from ..evaluation.windowed import predict_all
 from ..models.features import last_linear
 from ..training.trainer import TrainConfig, seed_everything, train
 from ..windowing.windows import Windows
