@@ -132,13 +132,14 @@ UNTRAINED = ("target", "horizon_ms", "rate_hz")
 
 def add_untrained_options(parser) -> None:
     """--target, --horizon-ms and --rate-hz, for a model that needs no training (hold,
-    const-velocity, the online models) named where a checkpoint would go."""
-    from ..evaluation.untrained import untrained_names
+    const-velocity, the online models) named where a checkpoint would go. (Their names are
+    not listed here: listing imports every model, torch among them, and the runtime's
+    commands start without it; `gaitpredict models` lists them.)"""
     from ..windowing.spec import DEFAULT_HORIZON_MS, DEFAULT_TARGET
 
     g = parser.add_argument_group(
-        "a model that needs no training, by name instead of a checkpoint: "
-        + ", ".join(untrained_names())
+        "a model that needs no training, by name instead of a checkpoint (`gaitpredict "
+        "models` lists them), and what it predicts"
     )
     g.add_argument("--target", default=None,
                    help=f"the joint angle to predict (default: {DEFAULT_TARGET})")  # fmt: skip

@@ -45,6 +45,8 @@ def add_parser(sub) -> None:
 
 def run_models(args) -> int:
     from ..data.channels import mirror_name
+    from ..evaluation.untrained import untrained_names
+    from ..extras import TRAIN, has_torch
     from ..pretrained import list_pretrained
 
     cards = list_pretrained()
@@ -53,7 +55,6 @@ def run_models(args) -> int:
         return 0
     if not cards:
         print("no pretrained models in this installation (`make pretrained` builds them)")
-        return 0
     for c in cards:
         lolo = c.get("cross_lab", {})
         print(
@@ -64,6 +65,10 @@ def run_models(args) -> int:
             f"trained on {len(c['training']['labs'])} labs"
             + (f"; measured on {len(lolo)} labs left out" if lolo else "")
         )
+    print(
+        f"by name, with no training (--target, --horizon-ms): {', '.join(untrained_names())}"
+        + ("" if has_torch() else f"; the baselines need PyTorch: {TRAIN}")
+    )
     return 0
 
 
