@@ -1,9 +1,11 @@
 """Stage 3, windows -> predictions: the paper's networks and the baselines, one file each.
 
-Every model is a `torch.nn.Module` mapping raw windows `(batch, time, channels)` in degrees
-to predictions `(batch, outputs)` in degrees. Networks are wrapped in `GaitNet`, which holds
-the normalisation fitted on training windows and the input/target modes; baselines work on
-degrees directly. A file in this folder that calls `register_model` is found by itself.
+Every windowed model is a `torch.nn.Module` mapping raw windows `(batch, time, channels)` in
+degrees to predictions `(batch, outputs)` in degrees (the train extra). Networks are wrapped
+in `GaitNet`, which holds the normalisation fitted on training windows and the input/target
+modes; baselines work on degrees directly. The online models (`online`) are plain Python,
+and a network's exported ONNX file (`graph.OnnxModel`) predicts without torch: the runtime.
+A file in this folder that calls `register_model` is found by itself.
 """
 
 from .registry import (
