@@ -32,25 +32,32 @@ def compute_floor(model, spec) -> dict:
             "floor_us": round(flops / (gflops * 1e3), 1)}  # fmt: skip
 
 
-def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500) -> list[dict]:
+def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500,
+                 without_call=None) -> list[dict]:  # fmt: skip
     """Time `pushes` calls of each predictor's `push` replaying `trial` (after filling the
     window and 500 warm-up pushes), in microseconds. Several predictors take turns in blocks
     of `block` pushes, so that a machine that speeds up or slows down meanwhile affects all
     alike; the first predictor's bare model call (`backend.run()` on the window its last
     push left: the graph alone, no ring buffer, gap bridge or Python around it) takes a turn
-    too (`model_call`)."""
+    too (`model_call`), and so does `without_call`, a predictor like the first whose model
+    call does nothing (`push_without_call`: what the push costs around the graph; the
+    difference of the two p50s overstates it, as a call inside a push runs slower than the
+    same call repeated alone, its caches colder)."""
     if pushes < MIN_PUSHES:
         raise ConfigError(f"--pushes {pushes}: at least {MIN_PUSHES} for a stable p99")
     frames = np.nan_to_num(trial.select(list(predictors[0].channels)).angles_deg)
     n = len(frames)
-    for predictor in predictors:
+    if without_call is not None:
+        without_call.backend.run = lambda: None
+    timed = predictors + ([without_call] if without_call is not None else [])
+    for predictor in timed:
         for i in range(predictor.spec.window_frames + 500):  # fill the window, warm caches
             predictor.push(frames[i % n])
-    times = np.empty((len(predictors), pushes), dtype=np.int64)
+    times = np.empty((len(timed), pushes), dtype=np.int64)
     calls = np.empty(pushes, dtype=np.int64)  # the first predictor's bare model call
     clock = time.perf_counter_ns
     for start in range(0, pushes, block):
-        for k, predictor in enumerate(predictors):
+        for k, predictor in enumerate(timed):
             push, row = predictor.push, times[k]
             for i in range(start, min(start + block, pushes)):
                 frame = frames[i % n]
@@ -64,6 +71,8 @@ def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500) -> li
             calls[i] = clock() - t0
     figures = [_figures(p, times[k] / 1000.0, trial) for k, p in enumerate(predictors)]
     figures[0]["model_call"] = _percentiles(calls / 1000.0)
+    if without_call is not None:
+        figures[0]["push_without_call"] = _percentiles(times[-1] / 1000.0)
     return figures
 
 
