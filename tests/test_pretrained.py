@@ -68,7 +68,7 @@ def test_loading_by_name_and_streaming_give_the_same_predictions():
 
 
 def test_unknown_names_missing_channels_and_rates_are_refused(tmp_path, capsys):
-    with pytest.raises(CheckpointError, match="no pretrained model 'knee-9ms'.*shipped: knee"):
+    with pytest.raises(CheckpointError, match="no pretrained model 'knee-9ms'.*shipped: .*knee-100ms-legs"):
         load_predictor("pretrained:knee-9ms")
     predictor = load_predictor(f"pretrained:{LEGS}")
     trial = read_trial(FIXTURES / "formats" / "ik.mot")
@@ -170,7 +170,8 @@ def test_a_joint_horizon_or_rate_no_shipped_model_serves_is_refused_naming_them(
     err = capsys.readouterr().err
     assert re.search(match, err), err
     if extra[0] != "--rate-hz":  # a joint or horizon: what the shipped models do serve
-        assert "shipped: knee-100ms-arms-legs: r_knee_flex or l_knee_flex (mirrored)" in err
+        assert "knee-100ms-arms-legs: r_knee_flex or l_knee_flex (mirrored) 100 ms" in err
+        assert "ankle-100ms-legs: r_ankle_flex or l_ankle_flex (mirrored) 100 ms" in err
 
 
 def test_predict_without_a_model_takes_the_shipped_one_for_the_joint_asked(tmp_path, capsys):
@@ -180,7 +181,8 @@ def test_predict_without_a_model_takes_the_shipped_one_for_the_joint_asked(tmp_p
     from gaitpredict.pretrained import _lab_left_out_rmse, choose_shipped
 
     cards = {c["name"]: c for c in list_pretrained()}
-    best = min(cards, key=lambda n: _lab_left_out_rmse(cards[n]))
+    knees = [n for n, c in cards.items() if c["target"] == "r_knee_flex"]
+    best = min(knees, key=lambda n: _lab_left_out_rmse(cards[n]))
     full = FIXTURES / "formats" / "walking.csv"  # every arm and leg channel
     assert main(["predict", str(full), "--target", "l_knee_flex", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -189,5 +191,6 @@ def test_predict_without_a_model_takes_the_shipped_one_for_the_joint_asked(tmp_p
     assert choose_shipped("r_knee_flex", 100, legs_only) == LEGS  # the only one that fits
     with pytest.raises(ConfigError, match="no shipped model predicts r_knee_flex from"):
         choose_shipped("r_knee_flex", None, legs_only[:2])
-    assert main(["predict", str(full), "--target", "r_ankle_flex"]) == 2
-    assert "no shipped model predicts r_ankle_flex" in capsys.readouterr().err
+    assert choose_shipped("l_ankle_flex", 100, legs_only) == "ankle-100ms-legs"  # mirrored
+    assert main(["predict", str(full), "--target", "r_elbow_flex"]) == 2
+    assert "no shipped model predicts r_elbow_flex" in capsys.readouterr().err

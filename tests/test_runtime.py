@@ -79,11 +79,13 @@ def test_stream_adapts_without_torch_and_its_state_loads_on_the_checkpoint(runti
 
     saved = tmp_path / "wearer.json"
     done = _run(runtime, "stream", LEGS, "--replay", *S16, "--adapt", "--save-adaptation",
-                saved)  # fmt: skip
+                saved, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["backend"] == "onnx" and result["predictions"] > 150
     assert result["adaptation"]["updates"] > 0
+    # the calibration travels in the ONNX file: 90 % intervals by default
+    assert 0.5 < result["coverage"] <= 1.0 and result["mean_width_deg"] > 0
     # what it learned belongs to the same network whether it ran from ONNX or the checkpoint
     sp = StreamingPredictor.from_pretrained(LEGS, backend="torch", adapt=True)
     sp.load_adaptation(saved)
@@ -93,7 +95,7 @@ def test_stream_adapts_without_torch_and_its_state_loads_on_the_checkpoint(runti
 def test_an_online_model_and_the_latency_benchmark_run_without_torch(runtime, tmp_path):
     import pandas as pd
 
-    done = _run(runtime, "stream", "adaptive-oscillator", "--replay", *S16)
+    done = _run(runtime, "stream", "adaptive-oscillator", "--replay", *S16, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["predictions"] > 150
     # the benchmark replays a recording at the model's rate: S16's walk at 100 Hz

@@ -101,9 +101,12 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
         doc.table(header, body)
         pooled.append((inputs, *_paired(cells, labs, NET_ALL, NET_OWN)))
         like.append((inputs, *_paired(cells, labs, NET_LOLO, RIDGE_LOLO)))
+        target = ", ".join(block.targets)
+        suffix = "" if block.targets == ["r_knee_flex"] else "_" + "_".join(block.targets)
         fig = figures.cross_lab_bars(
-            cells, labs, [h for h, *_ in COLUMNS], out / "figures" / f"cross_lab_{inputs}.png",
-            f"Right knee RMSE per lab ({inputs} inputs): mean over subjects",
+            cells, labs, [h for h, *_ in COLUMNS],
+            out / "figures" / f"cross_lab_{inputs}{suffix}.png",
+            f"{target} RMSE per lab ({inputs} inputs): mean over subjects",
         )  # fmt: skip
         if fig:
             doc.image(fig, f"Cross-lab errors, {inputs} inputs (dots: subjects).")

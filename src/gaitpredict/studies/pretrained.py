@@ -187,7 +187,7 @@ def calibrate_one(name: str, data_root: Path, out: Path, intervals=None) -> dict
         "coverage": DEFAULT_COVERAGE,
         "half_width_deg_offline": round(float(calibration.half_width(DEFAULT_COVERAGE)[0]), 3),
         "calibration_errors": calibration.n,
-        "measured_on_labs_left_out": _measured(intervals, cfg.inputs),
+        "measured_on_labs_left_out": _measured(intervals, cfg.inputs, cfg.target),
     }
     with replacing(checkpoint) as tmp:  # the card is complete before anything is written
         resave_checkpoint(tmp, model, payload, {"calibration": calibration.to_dict()})
@@ -227,16 +227,20 @@ def export_one(name: str, data_root: Path, out: Path) -> dict:
     return card
 
 
-def _measured(intervals, inputs: str) -> dict:
+def _measured(intervals, inputs: str, target: str) -> dict:
     """Per lab left out: the online and offline intervals' coverage after each wearer's
     first 10 s, from the `benchmarks/intervals.py` output (among the folders `intervals`)
-    that scored networks of this recipe's inputs."""
+    that scored networks of this recipe's inputs and target (the right knee where it does
+    not say)."""
     for folder in intervals or []:
         report = Path(folder) / "intervals.json"
         if not report.is_file():
             continue
         found = json.loads(report.read_text())
-        if found.get("inputs", "legs-sagittal") != inputs:
+        if (found.get("inputs", "legs-sagittal"), found.get("target", "r_knee_flex")) != (
+            inputs,
+            target,
+        ):
             continue
         return {lab: {"online_coverage": round(e["later"]["online"]["coverage"], 3),
                       "offline_coverage": round(e["later"]["offline"]["coverage"], 3),
