@@ -9,7 +9,9 @@
 `src/` of an earlier version's checkout (a git worktree), run by the full environment's
 Python. Each round runs every command once, in turn; a ratio is the median of the paired
 per-round ratios, with their range. `import torch` is timed too: what a runtime with
-PyTorch would pay before its first prediction.
+PyTorch would pay before its first prediction; and so is a stream's first prediction from a
+fresh process (import, load the shipped ONNX file, push one window of frames), in the
+runtime. The shipped files' total size is printed.
 """
 
 from __future__ import annotations
@@ -54,8 +56,16 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     predict = ["predict", args.recording, "--model", args.model]
+    first = (
+        "import numpy as np\n"
+        "from gaitpredict import StreamingPredictor\n"
+        f"sp = StreamingPredictor.from_pretrained({args.model!r})\n"
+        "x = np.full(len(sp.channels), 20.0)\n"
+        "assert [sp.push(x) for _ in range(sp.spec.window_frames)][-1] is not None\n"
+    )
     commands = {
         "runtime": ([str(args.runtime / "bin" / "gaitpredict"), *predict], None),
+        "first push": ([str(args.runtime / "bin" / "python"), "-c", first], None),
         "full": ([str(args.full / "bin" / "gaitpredict"), *predict], None),
         "import torch": ([str(args.full / "bin" / "python"), "-c", "import torch"], None),
     }
@@ -69,7 +79,12 @@ def main(argv=None) -> int:
             times[name].append(wall_s(command, env))
     print(f"CPU: {cpu_description()}")
     print(f"installed: runtime {size_mb(args.runtime):,.0f} MB, full {size_mb(args.full):,.0f} MB")
-    print(f"`gaitpredict {' '.join(predict)}`, wall time per round (s):")
+    shipped = Path(__file__).resolve().parents[1] / "src" / "gaitpredict" / "pretrained"
+    weights = sum(p.stat().st_size for p in shipped.iterdir() if p.suffix in (".pt", ".onnx"))
+    print(f"shipped weights (.pt and .onnx, {len(list(shipped.glob('*.onnx')))} models): "
+          f"{weights:,} bytes")  # fmt: skip
+    print(f"`gaitpredict {' '.join(predict)}` (first push: a stream's first prediction from a "
+          "fresh runtime process), wall time per round (s):")  # fmt: skip
     for name, values in times.items():
         print(f"  {name:<13} {', '.join(f'{v:.2f}' for v in values)}")
     for other in [n for n in ("full", "previous") if n in times]:

@@ -303,7 +303,8 @@ def card_markdown(card: dict) -> str:
         "",
         f"The other side (`{mirror_name(card['target'])}`) is served by the same network read "
         f"mirrored, left for right (`--target {mirror_name(card['target'])}`, "
-        "`WindowSpec.mirrored`); docs/pretrained.md gives its accuracy on labs left out.",
+        "`WindowSpec.mirrored`); docs/pretrained.md says for which models its accuracy was "
+        "measured on labs left out (the right knee's: as good as the right side).",
         "",
         "## Inputs, in order (degrees)",
         "",
