@@ -46,7 +46,7 @@ def build_parser(argv=None) -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="gaitpredict", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
-    named = next((a for a in (argv or []) if not a.startswith("-")), None)
+    named = _command(argv or [])
     modules = [COMMANDS[named]] if named in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     for name in modules:
         try:
@@ -57,6 +57,11 @@ def build_parser(argv=None) -> argparse.ArgumentParser:
             for command in (c for c, m in COMMANDS.items() if m == name):
                 _refused(sub, command)
     return parser
+
+
+def _command(argv) -> str | None:
+    """The command named in `argv`: its first word that is not an option."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def _refused(sub, command: str) -> None:
@@ -74,7 +79,7 @@ def main(argv=None) -> int:
     from ..extras import has_torch, missing_torch
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    named = next((a for a in argv if not a.startswith("-")), None)
+    named = _command(argv)
     if named in NEED_TORCH and not has_torch() and not {"-h", "--help"} & set(argv):
         print(f"gaitpredict: error: {missing_torch(f'gaitpredict {named}')}", file=sys.stderr)
         return 2
