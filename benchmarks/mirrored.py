@@ -1,4 +1,5 @@
-"""The left knee by mirroring a right-knee model, on labs it never saw.
+"""The left side by mirroring a right-side model, on labs it never saw (the knee by default;
+`--target r_ankle_flex` or `r_hip_flex` for the other shipped joints).
 
 A right-knee model read mirrored (`WindowSpec.mirrored`: left and right swapped in its inputs
 and target) predicts the left knee; the shipped models serve `l_knee_flex` that way. For every
@@ -9,9 +10,11 @@ left minus right (does mirroring cost accuracy?) and, for the left knee, network
 
     gaitpredict reproduce --grid benchmarks/grids/lolo-legs.yaml --data ../shared/data \\
         --out runs/cross-lab
-    python benchmarks/mirrored.py --data ../shared/data --cross-lab runs/cross-lab
+    python benchmarks/mirrored.py --data ../shared/data --cross-lab runs/cross-lab \
+        [--target r_ankle_flex --out runs/mirrored-ankle]
 
-writes runs/mirrored/per_subject.csv and prints the tables.
+(the ankle's and hip's networks: benchmarks/grids/lolo-ankle.yaml, lolo-hip.yaml) writes
+runs/mirrored/per_subject.csv and prints the tables.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from gaitpredict.windowing.windows import Windows
 
 LABS = tuple(sorted(Grid.load("cross-lab").datasets))  # the 8 shared labs
 LEFT = "left, mirrored"
-INPUTS, TARGET = "legs-sagittal", "r_knee_flex"
+INPUTS = "legs-sagittal"
 
 
 def main(argv=None) -> int:
@@ -44,6 +47,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--cross-lab", type=Path, default=Path("runs/cross-lab"))
     parser.add_argument("--out", type=Path, default=Path("runs/mirrored"))
+    parser.add_argument("--target", default="r_knee_flex", help="the right side's channel")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -53,8 +57,8 @@ def main(argv=None) -> int:
         subjects = known_subjects(corpus, lab)
         data = only_labs(corpus, [lab])
         for model_name in ("attn-cnn-lstm", "ridge"):
-            path = base_checkpoint(args.cross_lab, "lolo", lab, subjects[0], INPUTS, TARGET,
-                                   model=model_name)  # fmt: skip
+            path = base_checkpoint(args.cross_lab, "lolo", lab, subjects[0], INPUTS,
+                                   args.target, model=model_name)  # fmt: skip
             model, spec, _ = load_checkpoint(path)
             for side, s in (("right", spec), (LEFT, spec.mirrored())):
                 usable, _ = data.with_channels(list(dict.fromkeys(s.inputs + s.target)))
@@ -77,7 +81,7 @@ def main(argv=None) -> int:
     net, ridge = "attn-cnn-lstm", "ridge"
     claims = {
         "network: left (mirrored) minus right": wide[net, LEFT] - wide[net, "right"],
-        "left knee: network minus ridge": wide[net, LEFT] - wide[ridge, LEFT],
+        "left side: network minus ridge": wide[net, LEFT] - wide[ridge, LEFT],
     }
     results = holm_family([compare_by_subject({s: [v] for s, v in d.items()})
                            for d in claims.values()])  # fmt: skip
