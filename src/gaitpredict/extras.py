@@ -33,6 +33,11 @@ def has_torch() -> bool:
         return False
 
 
+def is_missing_torch(exc: ImportError) -> bool:
+    """The ImportError is torch (or one of its modules) not being installed."""
+    return exc.name is not None and exc.name.split(".")[0] == "torch"
+
+
 def require_torch(what: str | None = None):
     """torch, imported; a `MissingExtraError` naming `gaitpredict[train]` without it."""
     try:

@@ -42,7 +42,7 @@ def build_parser(argv=None) -> argparse.ArgumentParser:
     """The parser; with `argv`, only the named command's module builds its options (so
     `predict` and `stream` start without importing what `train`'s options need). A command
     that needs PyTorch, where it is not installed, is listed and refused by name."""
-    from ..extras import has_torch
+    from ..extras import has_torch, is_missing_torch
 
     parser = argparse.ArgumentParser(prog="gaitpredict", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,7 +52,7 @@ def build_parser(argv=None) -> argparse.ArgumentParser:
         try:
             importlib.import_module(f".{name}", __name__).add_parser(sub)
         except ImportError as exc:  # its options come from what needs torch: listed, refused
-            if has_torch() or exc.name is None or exc.name.split(".")[0] != "torch":
+            if has_torch() or not is_missing_torch(exc):
                 raise
             for command in (c for c, m in COMMANDS.items() if m == name):
                 _refused(sub, command)
@@ -76,7 +76,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv=None) -> int:
-    from ..extras import has_torch, missing_torch
+    from ..extras import has_torch, is_missing_torch, missing_torch
 
     argv = sys.argv[1:] if argv is None else list(argv)
     named = _command(argv)
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
         print(f"gaitpredict: error: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:  # a path that needs torch, reached without it
-        if exc.name is None or exc.name.split(".")[0] != "torch":
+        if not is_missing_torch(exc):
             raise
         print(f"gaitpredict: error: {missing_torch(f'gaitpredict {args.command}')}",
               file=sys.stderr)  # fmt: skip

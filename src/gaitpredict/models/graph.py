@@ -96,10 +96,7 @@ class OnnxModel:
                 "export it with `gaitpredict export`"
             )
         try:
-            d = json.loads(meta[META_SPEC])
-            self.spec = WindowSpec.create(d["inputs"], d["target"], d["window_ms"],
-                                          d["horizon_ms"], d["rate_hz"],
-                                          bool(d.get("multi_horizon", False)))  # fmt: skip
+            self.spec = WindowSpec.from_dict(json.loads(meta[META_SPEC]))
             calibration = json.loads(meta[META_CALIBRATION]) if META_CALIBRATION in meta else None
         except (ValueError, KeyError, TypeError) as exc:
             raise ExportError(f"{self.path}: unreadable gaitpredict metadata ({exc})") from None
@@ -113,7 +110,6 @@ class OnnxModel:
             "model_config": {},
             "spec": self.spec.to_dict(),
             "extra": extra,
-            "onnx": str(self.path),
         }
         outputs = {o.name: o.shape for o in self.session.get_outputs()}
         self.n_features = int(outputs[FEATURES][-1]) if FEATURES in outputs else None

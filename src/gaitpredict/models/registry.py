@@ -180,6 +180,8 @@ def _discover() -> None:
         try:
             importlib.import_module(f"{__package__}.{module.name}")
         except ImportError as exc:
-            if exc.name is None or exc.name.split(".")[0] != "torch":
+            from ..extras import is_missing_torch
+
+            if not is_missing_torch(exc):
                 raise
             _NEED_TORCH.append(module.name)

@@ -103,14 +103,7 @@ def load_checkpoint(path):
     if missing or not isinstance(spec_d, dict) or not isinstance(payload["model_config"], dict):
         raise CheckpointError(f"{path}: incomplete checkpoint; missing or malformed {missing}")
     try:
-        spec = WindowSpec.create(
-            list(spec_d["inputs"]),
-            list(spec_d["target"]),
-            spec_d["window_ms"],
-            spec_d["horizon_ms"],
-            spec_d["rate_hz"],
-            bool(spec_d.get("multi_horizon", False)),
-        )
+        spec = WindowSpec.from_dict(spec_d)
         if not all(np.isfinite(v) and v > 0 for v in (spec.window_ms, spec.horizon_ms,
                                                       spec.rate_hz)):  # fmt: skip
             raise ValueError("window_ms, horizon_ms and rate_hz must be finite and > 0")

@@ -78,3 +78,11 @@ class WindowSpec:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> WindowSpec:
+        """The spec `to_dict` gave (a checkpoint's or an ONNX file's); KeyError, TypeError or
+        ValueError where it is incomplete or malformed."""
+        multi = bool(d.get("multi_horizon", False))
+        return cls.create(list(d["inputs"]), list(d["target"]), d["window_ms"],
+                          d["horizon_ms"], d["rate_hz"], multi)  # fmt: skip
