@@ -142,3 +142,18 @@ def test_the_python_api_without_torch(runtime):
     assert out.returncode == 0, out.stderr
     streamed, offline, imported = out.stdout.split()
     assert int(streamed) > 50 and int(offline) > 60 and imported == "False"
+
+
+def test_predict_imports_neither_torch_nor_pandas(runtime):
+    """What `predict` costs to start is what it imports: the runtime's reads a recording
+    and scores it with numpy alone (pandas costs about half a second to import)."""
+    code = (
+        "import sys\nfrom gaitpredict.cli import main\n"
+        f"code = main(['predict', {str(S16[0])!r}, '--json'])\n"
+        "print(code, 'torch' in sys.modules, 'pandas' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([runtime / "python", "-c", code], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["per_file"][0]["frames"] > 100
+    assert out.stderr.split()[-3:] == ["0", "False", "False"], out.stderr

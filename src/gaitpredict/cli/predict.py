@@ -89,12 +89,12 @@ def run_predict(args) -> int:
     per_file, scores = [], []
     for trial in trials:
         try:
-            table = predictor.predict_trial(trial, args.coverage)
+            table = predictor.predict_columns(trial, args.coverage)
         except ChannelError as exc:
             raise ChannelError(f"{exc}{_alternatives(trial)}") from None
         scored = table_scores(table, target)
         scores.append(scored)
-        row = {"file": str(trial.source or trial.trial_id), "frames": len(table)}
+        row = {"file": str(trial.source or trial.trial_id), "frames": len(table["time_s"])}
         row |= {k: v for k, v in scored.items() if not k.startswith("_")}
         if "coverage" in row:
             row["nominal_coverage"] = args.coverage or 0.9
@@ -128,10 +128,13 @@ def _alternatives(trial) -> str:
     return f"; shipped models this recording can feed: {', '.join(fits)}" if fits else ""
 
 
-def _write(table, trial, target, predictor, out: Path) -> tuple[str, str]:
+def _write(columns: dict, trial, target, predictor, out: Path) -> tuple[str, str]:
+    import pandas as pd
+
     from ..atomic import replacing
     from ..plots import plot_predictions
 
+    table = pd.DataFrame(columns)
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(str(trial.source or trial.trial_id)).stem
     csv_path, png_path = out / f"{stem}.csv", out / f"{stem}.png"

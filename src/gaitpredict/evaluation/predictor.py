@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-import pandas as pd
 
 from ..data import rates
 from ..data.preprocess import refuse_look_ahead
@@ -123,11 +122,17 @@ class Predictor:
         flags[ends] = bridged
         return out, flags
 
-    def predict_trial(self, trial: Trial, coverage: float | None = None) -> pd.DataFrame:
-        """One row per model frame: `time_s`, `target_time_s`, `bridged`, `<target>_pred_deg`
-        (the last horizon step) and, when the recording holds the target, `<target>_true_deg` (the
-        recording interpolated at the target time; NaN past its end). With an interval
-        (`half_width`): `<target>_lo_deg` and `<target>_hi_deg`."""
+    def predict_trial(self, trial: Trial, coverage: float | None = None):
+        """A pandas DataFrame of `predict_columns`: one row per model frame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.predict_columns(trial, coverage))
+
+    def predict_columns(self, trial: Trial, coverage: float | None = None) -> dict:
+        """Column name -> array, one row per model frame: `time_s`, `target_time_s`,
+        `bridged`, `<target>_pred_deg` (the last horizon step) and, when the recording holds
+        the target, `<target>_true_deg` (the recording interpolated at the target time; NaN
+        past its end). With an interval (`half_width`): `<target>_lo_deg` and `_hi_deg`."""
         pred, bridged = self.predict_bridged(trial)
         k = self.spec.n_outputs - len(self.spec.target)
         time_s = np.arange(len(pred)) / self.spec.rate_hz
@@ -142,7 +147,7 @@ class Predictor:
             if ch in trial.channels:
                 truth = np.interp(time_s + horizon_s, trial.time_s, trial[ch], right=np.nan)
                 table[f"{ch}_true_deg"] = truth
-        return pd.DataFrame(table)
+        return table
 
     def _angles(self, data, rate_hz) -> np.ndarray:
         if isinstance(data, Trial):

@@ -57,19 +57,22 @@ def usable_recordings(spec, data: str | None, trials: list | None = None) -> lis
 
 
 def table_scores(table, target: str) -> dict:
-    """RMSE, MAE and count of a `Predictor.predict_trial` table where it holds the truth
-    (its `<target>_true_deg` column), with the coverage and mean width of its interval
-    columns where it has them, else {}; with the arrays scored, for pooling."""
+    """RMSE, MAE and count of a `Predictor.predict_trial` table (or `predict_columns`)
+    where it holds the truth (its `<target>_true_deg` column), with the coverage and mean
+    width of its interval columns where it has them, else {}; with the arrays scored, for
+    pooling."""
     truth_col, pred_col = f"{target}_true_deg", f"{target}_pred_deg"
     if truth_col not in table:
         return {}
-    ok = table[pred_col].notna() & table[truth_col].notna()
+    pred = np.asarray(table[pred_col], dtype=float)
+    truth = np.asarray(table[truth_col], dtype=float)
+    ok = ~np.isnan(pred) & ~np.isnan(truth)
     if not ok.any():
         return {}
-    p, t = table.loc[ok, pred_col].to_numpy(), table.loc[ok, truth_col].to_numpy()
+    p, t = pred[ok], truth[ok]
     out = {"rmse_deg": rmse(p, t), "mae_deg": mae(p, t), "n": int(ok.sum()), "_pairs": (p, t)}
-    out["roughness_ratio"] = roughness_ratio(table[pred_col], table[truth_col])
-    hits = interval_hits(table[ok], [target])
+    out["roughness_ratio"] = roughness_ratio(pred, truth)
+    hits = interval_hits({c: np.asarray(table[c])[ok] for c in table}, [target])
     if hits is not None:
         out |= hits_summary(*hits)
         out["_hits"] = hits

@@ -90,26 +90,33 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
         + ["left out: network vs ridge", "left out vs lab ridge"]
     )
     pooled, like = [], []
+    target = ", ".join(block.targets)
     for inputs in block.inputs:
-        sel = rows[rows.inputs == inputs]
-        body, cells = table_for(sel, labs, block.main_model)
-        left = int(sel.n_left_out.max()) if "n_left_out" in sel and len(sel) else 0
-        doc.text(
-            f"**{inputs} inputs** ({left} trial(s) of the corpus left out for lacking one of "
-            "these channels; the run folders' config.json list them)"
-        )
-        doc.table(header, body)
-        pooled.append((inputs, *_paired(cells, labs, NET_ALL, NET_OWN)))
-        like.append((inputs, *_paired(cells, labs, NET_LOLO, RIDGE_LOLO)))
-        target = ", ".join(block.targets)
-        suffix = "" if block.targets == ["r_knee_flex"] else "_" + "_".join(block.targets)
-        fig = figures.cross_lab_bars(
-            cells, labs, [h for h, *_ in COLUMNS],
-            out / "figures" / f"cross_lab_{inputs}{suffix}.png",
-            f"{target} RMSE per lab ({inputs} inputs): mean over subjects",
-        )  # fmt: skip
-        if fig:
-            doc.image(fig, f"Cross-lab errors, {inputs} inputs (dots: subjects).")
+        for horizon_ms in block.horizons_ms:  # never mix horizons in one cell
+            sel = rows[rows.inputs == inputs]
+            if "horizon_ms" in sel:
+                sel = sel[sel.horizon_ms == float(horizon_ms)]
+            body, cells = table_for(sel, labs, block.main_model)
+            left = int(sel.n_left_out.max()) if "n_left_out" in sel and len(sel) else 0
+            ahead = f", {horizon_ms:g} ms ahead" if len(block.horizons_ms) > 1 else ""
+            doc.text(
+                f"**{inputs} inputs{ahead}** ({left} trial(s) of the corpus left out for "
+                "lacking one of these channels; the run folders' config.json list them)"
+            )
+            doc.table(header, body)
+            what = f"{inputs}, {horizon_ms:g} ms" if ahead else inputs
+            pooled.append((what, *_paired(cells, labs, NET_ALL, NET_OWN)))
+            like.append((what, *_paired(cells, labs, NET_LOLO, RIDGE_LOLO)))
+            suffix = "" if block.targets == ["r_knee_flex"] else "_" + "_".join(block.targets)
+            suffix += f"_{horizon_ms:g}ms" if ahead else ""
+            fig = figures.cross_lab_bars(
+                cells, labs, [h for h, *_ in COLUMNS],
+                out / "figures" / f"cross_lab_{inputs}{suffix}.png",
+                f"{target} {horizon_ms:g} ms ahead, RMSE per lab ({inputs} inputs): "
+                "mean over subjects",
+            )  # fmt: skip
+            if fig:
+                doc.image(fig, f"Cross-lab errors, {inputs} inputs{ahead} (dots: subjects).")
     _interval_table(doc, rows, block.main_model)
     doc.text(
         _verdict(

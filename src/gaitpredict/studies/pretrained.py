@@ -50,9 +50,12 @@ def manifest_sha256(folder: Path) -> str:
     return hashlib.sha256((folder / "MANIFEST.csv").read_bytes()).hexdigest()
 
 
-def cross_lab_figures(results_dir: Path | None, inputs: str, target: str) -> dict:
+def cross_lab_figures(
+    results_dir: Path | None, inputs: str, target: str, horizon_ms: float = 100.0
+) -> dict:
     """Per lab: mean over its subjects of RMSE for the recipe's network left out of the lab,
-    tested by subject folds over all labs, and the lab's own LOSO ridge; from the grid."""
+    tested by subject folds over all labs, and the lab's own LOSO ridge; from the grid's
+    runs of the recipe's inputs, target and horizon."""
     if results_dir is None or not (results_dir / "results.csv").is_file():
         return {}
     import pandas as pd
@@ -61,7 +64,8 @@ def cross_lab_figures(results_dir: Path | None, inputs: str, target: str) -> dic
 
     rows = pd.read_csv(results_dir / "results.csv", dtype={"test_subject": str})
     current = {run_id(c) for c in Grid.load("cross-lab").expand()}  # not older grid versions
-    rows = rows[rows.run_id.isin(current) & (rows.inputs == inputs) & (rows.target == target)]
+    rows = rows[rows.run_id.isin(current) & (rows.inputs == inputs) & (rows.target == target)
+                & (rows.horizon_ms == float(horizon_ms))]  # fmt: skip
     labs = sorted(rows.test_lab.dropna().unique())
     _, cells = table_for(rows, labs)
     out = {}
@@ -154,7 +158,9 @@ def build_one(
         "--cross-lab runs/cross-lab (make pretrained)",
         "rebuild_max_abs_diff_deg": rebuild,
         "rebuild_checked": rebuild is not None,
-        "cross_lab": cross_lab_figures(cross_lab, recipe["inputs"], recipe["target"]),
+        "cross_lab": cross_lab_figures(
+            cross_lab, recipe["inputs"], recipe["target"], recipe["horizon_ms"]
+        ),
         "not_for": NOT_FOR,
         "bytes": size,
     }
@@ -187,7 +193,7 @@ def calibrate_one(name: str, data_root: Path, out: Path, intervals=None) -> dict
         "coverage": DEFAULT_COVERAGE,
         "half_width_deg_offline": round(float(calibration.half_width(DEFAULT_COVERAGE)[0]), 3),
         "calibration_errors": calibration.n,
-        "measured_on_labs_left_out": _measured(intervals, cfg.inputs, cfg.target),
+        "measured_on_labs_left_out": _measured(intervals, cfg.inputs, cfg.target, cfg.horizon_ms),
     }
     with replacing(checkpoint) as tmp:  # the card is complete before anything is written
         resave_checkpoint(tmp, model, payload, {"calibration": calibration.to_dict()})
@@ -227,20 +233,19 @@ def export_one(name: str, data_root: Path, out: Path) -> dict:
     return card
 
 
-def _measured(intervals, inputs: str, target: str) -> dict:
+def _measured(intervals, inputs: str, target: str, horizon_ms: float = 100.0) -> dict:
     """Per lab left out: the online and offline intervals' coverage after each wearer's
     first 10 s, from the `benchmarks/intervals.py` output (among the folders `intervals`)
-    that scored networks of this recipe's inputs and target (the right knee where it does
-    not say)."""
+    that scored networks of this recipe's inputs, target and horizon (the right knee 100 ms
+    ahead where it does not say)."""
     for folder in intervals or []:
         report = Path(folder) / "intervals.json"
         if not report.is_file():
             continue
         found = json.loads(report.read_text())
-        if (found.get("inputs", "legs-sagittal"), found.get("target", "r_knee_flex")) != (
-            inputs,
-            target,
-        ):
+        scored = (found.get("inputs", "legs-sagittal"), found.get("target", "r_knee_flex"),
+                  float(found.get("horizon_ms", 100.0)))  # fmt: skip
+        if scored != (inputs, target, float(horizon_ms)):
             continue
         return {lab: {"online_coverage": round(e["later"]["online"]["coverage"], 3),
                       "offline_coverage": round(e["later"]["offline"]["coverage"], 3),

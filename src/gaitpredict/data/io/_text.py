@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ...errors import FileFormatError
 from ..plausibility import impossible
@@ -41,35 +39,22 @@ def parse_table(
     lines = [ln for ln in lines if ln.strip()]
     if not lines:
         raise FileFormatError(f"{path}: no data rows after line {first_line_no - 1}")
-    try:
-        frame = pd.read_csv(
-            io.StringIO("\n".join(lines)),
-            sep=sep or r"\s+",
-            header=None,
-            dtype=np.float64,
-            engine="c" if sep else "python",
-        )
-        arr = frame.to_numpy()
-        # pandas pads short rows with NaN: only trust NaNs that the file itself wrote
-        padded = np.isnan(arr).any() and _locate_bad_row(
-            path, lines, first_line_no, n_cols, sep, check_only=True
-        )
-        if (n_cols is None or arr.shape[1] == n_cols) and not padded:
+    try:  # numpy's C parser: no padding of short rows, no comment characters
+        arr = np.loadtxt(lines, delimiter=sep, dtype=np.float64, comments=None, ndmin=2)
+        if n_cols is None or arr.shape[1] == n_cols:
             return arr
-    except (ValueError, pd.errors.ParserError):
+    except ValueError:
         pass
     _locate_bad_row(path, lines, first_line_no, n_cols, sep)
     raise FileFormatError(f"{path}: could not parse the numeric table")  # pragma: no cover
 
 
-def _locate_bad_row(path, lines, first_line_no, n_cols, sep, check_only=False) -> bool:
-    """Raise FileFormatError at the first malformed row; with check_only, return True instead."""
+def _locate_bad_row(path, lines, first_line_no, n_cols, sep) -> None:
+    """Raise FileFormatError at the first malformed row."""
     expected = n_cols if n_cols is not None else len(lines[0].split(sep))
     for i, ln in enumerate(lines):
         fields = ln.strip().split(sep)
         if len(fields) != expected:
-            if check_only:
-                return True
             raise FileFormatError(
                 f"{path}, line {first_line_no + i}: {len(fields)} values, expected {expected}"
                 + (" (truncated file?)" if i == len(lines) - 1 else "")
@@ -78,13 +63,10 @@ def _locate_bad_row(path, lines, first_line_no, n_cols, sep, check_only=False) -
             try:
                 float(f)
             except ValueError:
-                if check_only:
-                    return True
                 raise FileFormatError(
                     f"{path}, line {first_line_no + i}, column {j + 1}: non-numeric value "
                     f"{f.strip()[:20]!r}"
                 ) from None
-    return False
 
 
 def refuse_impossible(path, values: np.ndarray, first_line_no: int, max_abs, what: str) -> None:

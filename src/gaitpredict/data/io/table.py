@@ -12,7 +12,6 @@ import io
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ...errors import ChannelError, FileFormatError
 from ..channels import CHANNELS
@@ -43,7 +42,23 @@ def rate_from_times(path, time_s: np.ndarray, first_line: int) -> float:
     return float(round(rate)) if abs(rate - round(rate)) < 1e-3 * rate else rate
 
 
-def table_from_lines(path, lines: list[str], first_line: int, sep: str) -> pd.DataFrame:
+class Table:
+    """Columns of strings by name, in the file's order (no pandas: the runtime's `predict`
+    reads a recording without importing it)."""
+
+    def __init__(self, columns: list[str], rows: list[list[str]]):
+        self.columns = columns
+        self._fields = dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True))
+        self._n = len(rows)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, column: str) -> list[str]:
+        return self._fields[column]
+
+
+def table_from_lines(path, lines: list[str], first_line: int, sep: str) -> Table:
     """A header line and data rows -> a table of strings. Every row must have exactly the
     header's number of fields (no padding of short or truncated rows) and every column name
     must be unique."""
@@ -65,25 +80,30 @@ def table_from_lines(path, lines: list[str], first_line: int, sep: str) -> pd.Da
                 f"{len(header)} as in the header{last}"
             )
         rows[k] = fields
-    return pd.DataFrame(rows[1:], columns=header)
+    return Table(header, rows[1:])
 
 
-def numeric_column(path, frame: pd.DataFrame, col: str, first_line: int) -> np.ndarray:
+def numeric_column(path, frame: Table, col: str, first_line: int) -> np.ndarray:
     """A column as float64; a field that is not a number (nan is) names its line."""
-    text = frame[col].astype(str).str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(float)
-    bad = np.flatnonzero(np.isnan(values) & ~text.str.lower().isin(["nan", "-nan"]).to_numpy())
-    if bad.size:
-        raise FileFormatError(
-            f"{path}, line {first_line + int(bad[0])}, column {col!r}: non-numeric value "
-            f"{text.iloc[int(bad[0])][:20]!r}"
-        )
-    return values
+    text = frame[col]
+    try:
+        return np.array(text, dtype=np.float64)  # Python's float(): spaces around are fine
+    except ValueError:
+        pass
+    for k, field in enumerate(text):
+        try:
+            float(field)
+        except ValueError:
+            raise FileFormatError(
+                f"{path}, line {first_line + k}, column {col!r}: non-numeric value "
+                f"{field.strip()[:20]!r}"
+            ) from None
+    raise FileFormatError(f"{path}, column {col!r}: not a column of numbers")  # pragma: no cover
 
 
 def frame_from_columns(
     path,
-    frame: pd.DataFrame,
+    frame: Table,
     mapping: dict[str, str],
     first_line: int,
     rate_hz: float | None,
