@@ -1,14 +1,17 @@
-"""The table that decides, per joint: on every lab left out, legs-sagittal inputs, 100 ms
-ahead, the network and ridge trained on the other labs, the lab's own leave-one-subject-out
+"""The table that decides, per joint and horizon: on every lab left out, legs-sagittal
+inputs, the network and ridge trained on the other labs, the lab's own leave-one-subject-out
 ridge, hold and const-velocity; over all subjects, the network against ridge trained on the
 same labs (like for like) and against each lab's own ridge, paired by subject, Holm-corrected
-over the joints and both comparisons.
+over every joint, horizon and both comparisons; then a compact joint x horizon summary.
 
-    python benchmarks/joints.py --cross-lab runs/cross-lab [--out runs/joints]
+    python benchmarks/joints.py --cross-lab runs/cross-lab [--horizons-ms 50 100 150 200]
+        [--out runs/joints]
 
 after `gaitpredict reproduce --grid benchmarks/grids/lolo-{knee,ankle,hip}.yaml --data
 ../shared/data --out runs/cross-lab` (the cross-lab profile's legs-sagittal runs of each
-joint). Prints Markdown tables and writes `joints.json`.
+joint at 100 ms) and `lolo-knee-horizons.yaml` (the knee at 50, 150 and 200 ms). Without
+`--horizons-ms`, every horizon the results hold. Prints Markdown tables and writes
+`joints.json` (keyed `<target>@<horizon>ms`).
 """
 
 from __future__ import annotations
@@ -41,17 +44,25 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cross-lab", type=Path, default=Path("runs/cross-lab"))
     ap.add_argument("--out", type=Path, default=Path("runs/joints"))
-    ap.add_argument("--horizon-ms", type=float, default=100.0)
+    ap.add_argument("--horizons-ms", type=float, nargs="*", default=None)
     args = ap.parse_args(argv)
     rows = pd.read_csv(args.cross_lab / "results.csv", dtype={"test_subject": str})
-    rows = rows[(rows.inputs == INPUTS) & (rows.horizon_ms == args.horizon_ms)]
-    targets = sorted(rows.target.unique(), key=lambda t: ("knee" not in t, "ankle" not in t, t))
+    rows = rows[(rows.inputs == INPUTS) & (rows.split.isin(["lolo", "subject-folds"]))]
+    horizons = sorted(args.horizons_ms or rows.horizon_ms.unique())
+    order = sorted(rows.target.unique(), key=lambda t: ("knee" not in t, "ankle" not in t, t))
+    cases = [
+        (t, h)
+        for t in order
+        for h in horizons
+        if ((rows.target == t) & (rows.horizon_ms == h) & (rows.split == "lolo")).any()
+    ]
     family, report = [], {}
-    for target in targets:
-        sel = rows[rows.target == target]
+    for target, horizon in cases:
+        key = f"{target}@{horizon:g}ms"
+        sel = rows[(rows.target == target) & (rows.horizon_ms == horizon)]
         labs = sorted(sel.test_lab.dropna().unique())
         _, cells = table_for(sel, labs)
-        print(f"\n### {target}, {args.horizon_ms:g} ms ahead, {INPUTS} inputs\n")
+        print(f"\n### {target}, {horizon:g} ms ahead, {INPUTS} inputs\n")
         print("| lab | subjects | " + " | ".join(SHOWN) + " | network / own ridge |")
         print("|---|---" + "|---" * (len(SHOWN) + 1) + "|")
         per_lab = {}
@@ -66,33 +77,60 @@ def main(argv=None) -> int:
                   + f" | {_f(ratio)}x |")  # fmt: skip
         for against in (RIDGE_LOLO, RIDGE_OWN):
             diffs, a, b = _paired(cells, labs, NET_LOLO, against)
-            family.append((target, against, compare_by_subject(diffs), a, b))
-        report[target] = {"per_lab": per_lab}
+            family.append((key, against, compare_by_subject(diffs), a, b))
+        report[key] = {"target": target, "horizon_ms": horizon, "per_lab": per_lab}
     corrected = holm_family([c for *_, c, _, _ in family])
     print(f"\nOver all subjects, the network with the lab left out against (Holm over "
           f"{len(family)} comparisons):\n")  # fmt: skip
-    print("| joint | against | subjects | network | against | median difference [95 % CI] "
-          "| network lower for | Holm p |")  # fmt: skip
+    print("| joint, horizon | against | subjects | network | against | median difference "
+          "[95 % CI] | network lower for | Holm p |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
-    for (target, against, _, a, b), c in zip(family, corrected, strict=True):
+    for (key, against, _, a, b), c in zip(family, corrected, strict=True):
+        if not c.n:  # a grid still running
+            print(f"| {key.replace('@', ', ').replace('ms', ' ms')} | {against} | 0 | – | – | – | – | – |")
+            continue
         ci = f"[{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
-        print(f"| {target} | {against} | {c.n} | {a:.2f} | {b:.2f} | {c.median_diff:+.2f} "
-              f"{ci} | {c.wins} of {c.n} | {c.p_holm:.3g} |")  # fmt: skip
-        report[target][against] = {
+        print(f"| {key.replace('@', ', ').replace('ms', ' ms')} | {against} | {c.n} | {a:.2f} | {b:.2f} | "
+              f"{c.median_diff:+.2f} {ci} | {c.wins} of {c.n} | {c.p_holm:.3g} |")  # fmt: skip
+        report[key][against] = {
             "subjects": c.n, "network_mean_deg": round(a, 3), "other_mean_deg": round(b, 3),
             "median_diff_deg": round(c.median_diff, 3), "ci": [round(c.ci_low, 3),
             round(c.ci_high, 3)], "wins": c.wins, "p_holm": c.p_holm,
         }  # fmt: skip
-    for target in targets:
+    print("\nSummary (mean over all subjects of the labs left out, deg; like for like: the "
+          "network against ridge on the same labs):\n")  # fmt: skip
+    print("| joint | horizon | network | ridge | hold | const-velocity | network vs ridge "
+          "(median [95 % CI], Holm p) | network / own ridge, CMU | McGill |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for entry in report.values():
+        if RIDGE_LOLO not in entry:
+            continue
+        like = entry[RIDGE_LOLO]
+        scale = {h: _over_subjects(entry["per_lab"], h) for h in ("hold", "const-velocity")}
+        ratios = [entry["per_lab"].get(lab, {}).get("network_over_own_ridge", np.nan)
+                  for lab in ("cmu_walking", "mcgill_walking")]  # fmt: skip
+        print(f"| {entry['target']} | {entry['horizon_ms']:g} ms | "
+              f"{like['network_mean_deg']:.2f} | {like['other_mean_deg']:.2f} | "
+              f"{_f(scale['hold'])} | {_f(scale['const-velocity'])} | "
+              f"{like['median_diff_deg']:+.2f} [{like['ci'][0]:+.2f}, {like['ci'][1]:+.2f}], "
+              f"{like['p_holm']:.2g} | {_f(ratios[0])}x | {_f(ratios[1])}x |")  # fmt: skip
+    for key, entry in report.items():
         for lab in ("cmu_walking", "mcgill_walking"):
-            r = report[target]["per_lab"].get(lab, {}).get("network_over_own_ridge")
-            if r is not None:
+            r = entry["per_lab"].get(lab, {}).get("network_over_own_ridge")
+            if r is not None and np.isfinite(r):
                 verdict = "meets" if r <= GOAL else "misses"
-                print(f"{target}, {lab}: network left out {r:.2f}x its own ridge ({verdict} "
+                print(f"{key}, {lab}: network left out {r:.2f}x its own ridge ({verdict} "
                       f"the {GOAL}x goal)")  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "joints.json", report)
     return 0
+
+
+def _over_subjects(per_lab: dict, heading: str) -> float:
+    """The mean over all subjects of a column's per-lab means (weighted by subjects)."""
+    pairs = [(v[heading], v["subjects"]) for v in per_lab.values() if np.isfinite(v[heading])]
+    n = sum(k for _, k in pairs)
+    return sum(m * k for m, k in pairs) / n if n else np.nan
 
 
 def _f(value) -> str:

@@ -258,3 +258,28 @@ def test_bfloat16_where_onednn_has_no_bfloat16_lstm_is_refused_not_crashed():
     auto, refusal = out.stdout.splitlines()[:2]
     assert auto == "float32"
     assert refusal.startswith("precision bfloat16 needs a CPU with bfloat16 instructions: ")
+
+
+def test_a_smoothness_term_trains_on_runs_of_consecutive_windows_of_one_trial(tiny):
+    """Under `smoothness`, each batch holds runs of 3 windows whose last frames follow one
+    another in one trial (never across two trials), without overlap; each trial of n
+    windows gives n // 3 runs. A training with it runs, and is refused below zero."""
+    from gaitpredict.errors import ConfigError
+    from gaitpredict.training.trainer import RUN, consecutive_runs
+
+    spec = WindowSpec.create("legs-sagittal", "r_knee_flex", 250, 100, 120.0)
+    w = Windows(tiny.trials_of("S08"), spec)  # two trials of 150 frames
+    runs = consecutive_runs(w)
+    ends, owners = w.end[runs], w.owner[runs.numpy()]
+    assert RUN == 3 and bool(((ends[:, 1:] - ends[:, :-1]) == 1).all())
+    assert (owners == owners[:, :1]).all()
+    assert len(set(runs.flatten().tolist())) == runs.numel()
+    per_trial = np.bincount(w.owner)
+    assert len(runs) == sum(n // RUN for n in per_trial) and len(per_trial) == 2
+    model = create_model("attn-cnn-lstm", spec)
+    fit_normalisation(model, w, 1000, 0)
+    cfg = TrainConfig(max_epochs=1, smoothness=10.0, progress=False)
+    history = train(model, w, Windows(tiny.trials_of("S16"), spec), cfg)
+    assert history.epochs_run == 1 and np.isfinite(history.train_loss[0])
+    with pytest.raises(ConfigError, match="smoothness must be 0 or more"):
+        TrainConfig(smoothness=-1.0)

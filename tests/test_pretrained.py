@@ -175,13 +175,14 @@ def test_a_joint_horizon_or_rate_no_shipped_model_serves_is_refused_naming_them(
 
 
 def test_predict_without_a_model_takes_the_shipped_one_for_the_joint_asked(tmp_path, capsys):
-    """No --model: the shipped model serving --target (either side) that the recording can
-    feed, the most accurate on labs left out by the cards (legs: 4.80 deg over their 29
-    subjects, arms+legs 6.47); a joint none serves is refused naming what they serve."""
+    """No --model: the shipped model serving --target (either side) 100 ms ahead (without
+    --horizon-ms) that the recording can feed, the most accurate on labs left out by the
+    cards (legs: 4.80 deg over their 29 subjects, arms+legs 6.47); a joint none serves is
+    refused naming what they serve."""
     from gaitpredict.pretrained import _lab_left_out_rmse, choose_shipped
 
     cards = {c["name"]: c for c in list_pretrained()}
-    knees = [n for n, c in cards.items() if c["target"] == "r_knee_flex"]
+    knees = [n for n, c in cards.items() if c["target"] == "r_knee_flex" and c["horizon_ms"] == 100]
     best = min(knees, key=lambda n: _lab_left_out_rmse(cards[n]))
     full = FIXTURES / "formats" / "walking.csv"  # every arm and leg channel
     assert main(["predict", str(full), "--target", "l_knee_flex", "--json"]) == 0
@@ -189,7 +190,7 @@ def test_predict_without_a_model_takes_the_shipped_one_for_the_joint_asked(tmp_p
     assert result["model"] == best and result["target"] == "l_knee_flex"
     legs_only = [c for c in cards[LEGS]["inputs"]]
     assert choose_shipped("r_knee_flex", 100, legs_only) == LEGS  # the only one that fits
-    with pytest.raises(ConfigError, match="no shipped model predicts r_knee_flex from"):
+    with pytest.raises(ConfigError, match="predicts r_knee_flex 100 ms ahead from"):
         choose_shipped("r_knee_flex", None, legs_only[:2])
     assert choose_shipped("l_ankle_flex", 100, legs_only) == "ankle-100ms-legs"  # mirrored
     assert main(["predict", str(full), "--target", "r_elbow_flex"]) == 2

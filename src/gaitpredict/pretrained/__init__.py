@@ -74,15 +74,19 @@ def served_by_shipped() -> str:
 
 def choose_shipped(target: str, horizon_ms: float | None, channels) -> str:
     """The shipped model that predicts `target` (its own side or, mirrored, the other) at
-    `horizon_ms` (None: any) from channels a recording holds: of those that fit, the one
-    whose card measured the lowest error on labs left out (`_lab_left_out_rmse`). None fits:
+    `horizon_ms` (None: the default, 100 ms: a nearer horizon is always easier, so it is
+    never chosen unasked) from channels a recording holds: of those that fit, the one whose
+    card measured the lowest error on labs left out (`_lab_left_out_rmse`). None fits:
     refused, naming what the shipped models serve."""
     from ..data.channels import mirror_name
     from ..errors import ConfigError
+    from ..windowing.spec import DEFAULT_HORIZON_MS
+
+    horizon_ms = DEFAULT_HORIZON_MS if horizon_ms is None else horizon_ms
 
     fits = []
     for c in list_pretrained():
-        if horizon_ms is not None and abs(c["horizon_ms"] - float(horizon_ms)) > 1e-9:
+        if abs(c["horizon_ms"] - float(horizon_ms)) > 1e-9:
             continue
         if target == c["target"]:
             inputs = c["inputs"]
@@ -93,9 +97,8 @@ def choose_shipped(target: str, horizon_ms: float | None, channels) -> str:
         if set(inputs) <= set(channels):
             fits.append((_lab_left_out_rmse(c), c["name"]))
     if not fits:
-        at = f" {float(horizon_ms):g} ms ahead" if horizon_ms is not None else ""
         raise ConfigError(
-            f"no shipped model predicts {target}{at} from this recording's channels; "
+            f"no shipped model predicts {target} {float(horizon_ms):g} ms ahead from this recording's channels; "
             f"{served_by_shipped()}"
         )
     return min(fits)[1]

@@ -86,6 +86,13 @@ class TrainConfig:
         "factor in 1 +- this (0: off)",
         legacy=0.0,
     )
+    smoothness: float = setting(
+        0.0,
+        "weight of a smoothness term: each batch holds runs of 3 consecutive windows, and the "
+        "mean square of the second difference of their normalised errors is added to the loss "
+        "(a prediction as smooth as the truth costs nothing; 0: off, windows drawn one by one)",
+        legacy=0.0,
+    )
     precision: str = setting(
         "float32",
         "training steps in float32, or with the forward pass in bfloat16 (CPU autocast; "
@@ -96,6 +103,8 @@ class TrainConfig:
     )
 
     def __post_init__(self):
+        if not self.smoothness >= 0:
+            raise ConfigError(f"smoothness must be 0 or more, got {self.smoothness!r}")
         if self.precision not in PRECISIONS:
             raise ConfigError(
                 f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
@@ -177,24 +186,34 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, pe
     best_loss, best_state, stale = float("inf"), None, 0
     targets = train_windows.spec.target_in_inputs if cfg.amplitude_jitter else None
     low = resolve_precision(cfg.precision) == "bfloat16"
+    runs = consecutive_runs(train_windows) if cfg.smoothness else None
+    group = RUN if runs is not None else 1  # one jitter per run: its windows stay consistent
+    step = cfg.batch_size // group  # rows of `order` per batch
+    n_windows = len(train_windows) if runs is None else len(runs) * RUN
     bar = tqdm(range(cfg.max_epochs), desc="epochs", disable=not cfg.progress, leave=False)
     try:
         for epoch in bar:
             model.train()
-            order = torch.randperm(len(train_windows), generator=g)
+            order = _draw(train_windows, cfg, runs, g)
             total, scale = torch.zeros((), dtype=torch.float64), _scale(model)
-            for i in range(0, len(order), cfg.batch_size):
-                x, y = train_windows.batch(order[i : i + cfg.batch_size])
+            for i in range(0, len(order), step):
+                idx = order[i : i + step].reshape(-1)
+                x, y = train_windows.batch(idx)
                 if cfg.amplitude_jitter:
-                    x, y = jitter_amplitude(x, y, targets, cfg.amplitude_jitter, g)
+                    x, y = jitter_amplitude(x, y, targets, cfg.amplitude_jitter, g, group)
                 with torch.autocast("cpu", torch.bfloat16, enabled=low):
                     out = model(x)
-                loss = (((out.float() - y) / scale) ** 2).mean()
+                error = (out.float() - y) / scale
+                loss = (error**2).mean()
+                full = loss
+                if runs is not None:  # (runs, 3, outputs): one second difference per run
+                    e = error.reshape(-1, RUN, error.shape[-1])
+                    full = loss + cfg.smoothness * ((e[:, 2] - 2 * e[:, 1] + e[:, 0]) ** 2).mean()
                 opt.zero_grad(set_to_none=True)
-                (loss if penalty is None else loss + penalty(model)).backward()
+                (full if penalty is None else full + penalty(model)).backward()
                 opt.step()
                 total += loss.detach() * len(y)
-            history.train_loss.append(float(total) / len(order))
+            history.train_loss.append(float(total) / n_windows)
             history.val_loss.append(evaluate_loss(model, val_windows))
             improved = history.val_loss[-1] < best_loss
             if improved:
@@ -223,11 +242,43 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, pe
     return history
 
 
-def jitter_amplitude(x, y, targets, amount: float, g) -> tuple:
+RUN = 3  # consecutive windows per run under a smoothness term
+
+
+def consecutive_runs(windows) -> torch.Tensor:
+    """(runs, RUN) indices of windows whose last frames follow one another in one trial
+    (frame arrays are concatenated with a window's length between trials, so a step of one
+    frame never crosses from one trial to the next); runs do not overlap."""
+    end = windows.end
+    follows = (end[1:] - end[:-1]) == 1
+    ok = follows[: len(end) - RUN + 1].clone()
+    for k in range(1, RUN - 1):
+        ok &= follows[k : len(end) - RUN + 1 + k]
+    starts = torch.nonzero(ok).flatten()
+    keep, last = [], -RUN
+    for s in starts.tolist():  # greedy, without overlap
+        if s >= last + RUN:
+            keep.append(s)
+            last = s
+    if not keep:
+        raise ConfigError(f"smoothness needs runs of {RUN} consecutive windows; none here")
+    return torch.tensor(keep)[:, None] + torch.arange(RUN)
+
+
+def _draw(windows, cfg: TrainConfig, runs, g) -> torch.Tensor:
+    """An epoch's order: every window once (one by one), or every run once."""
+    if runs is None:
+        return torch.randperm(len(windows), generator=g)
+    return runs[torch.randperm(len(runs), generator=g)]
+
+
+def jitter_amplitude(x, y, targets, amount: float, g, group: int = 1) -> tuple:
     """Scale each window's motion about its last frame by 1 + U(-amount, amount): a walker
     who moves the same way with larger or smaller joint excursions. Only what the model sees
-    relative to the last frame changes (inputs and the target's change from it)."""
-    s = 1.0 + (torch.rand(len(x), 1, 1, generator=g) * 2 - 1) * amount
+    relative to the last frame changes (inputs and the target's change from it). `group`:
+    consecutive windows sharing one factor (runs under a smoothness term)."""
+    s = 1.0 + (torch.rand(len(x) // group, 1, 1, generator=g) * 2 - 1) * amount
+    s = s.repeat_interleave(group, dim=0)
     last = x[:, -1:, :]
     x = last + s * (x - last)
     base = last[:, 0, targets].repeat(1, y.shape[1] // len(targets))

@@ -1,0 +1,182 @@
+"""A reference a motor can follow (issue 22, item 4): does a smoothness term in the training
+loss make the leave-one-lab-out network's prediction as smooth as the true knee, without
+giving back accuracy? On every lab left out, the same network trained without it and with
+it (`TrainConfig.smoothness`), and, for scale, the first without it followed by a causal
+mean of its last two predictions (half a frame of delay, not paid for in the horizon).
+
+    gaitpredict reproduce --grid benchmarks/grids/lolo-knee.yaml --data ../shared/data \\
+        --out runs/cross-lab
+    gaitpredict reproduce --grid benchmarks/grids/lolo-knee-smooth.yaml --data ../shared/data \\
+        --out runs/lolo-smooth
+    python benchmarks/smoothness.py --data ../shared/data --candidate runs/lolo-smooth
+
+Per recording: the roughness ratio (`evaluation.metrics.roughness_ratio`: the RMS of the
+prediction's second difference over the true knee's; median over recordings, per lab and
+over all). Per subject: RMSE over all its predictions, the same frames for every variant;
+candidate minus baseline, subject-paired (bootstrap interval, Wilcoxon, Holm over the
+variants). Issue 22's goal: roughness at most 1.3 on every lab left out with RMSE at most
+2 % worse. Writes `smoothness.json` and `smoothness.png` (one walk of each lab's most
+typical roughness) into `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from gaitpredict.atomic import write_json  # noqa: E402
+from gaitpredict.evaluation.metrics import roughness_ratio  # noqa: E402
+from gaitpredict.evaluation.stats import compare_by_subject, holm_family  # noqa: E402
+from gaitpredict.experiments.grid import Grid, run_id  # noqa: E402
+from gaitpredict.studies.bases import lolo_rows  # noqa: E402
+
+INPUTS, TARGET = "legs-sagittal", "r_knee_flex"
+GOAL_ROUGHNESS, GOAL_RMSE = 1.3, 0.02
+
+
+def two_frame_mean(pred: np.ndarray) -> np.ndarray:
+    """The causal mean of each prediction and the one before (NaN where either is)."""
+    out = np.full_like(pred, np.nan)
+    out[1:] = (pred[1:] + pred[:-1]) / 2
+    return out
+
+
+def variants(data: Path, baseline: dict, candidate: dict):
+    """Per lab, per recording of a named subject: subject, truth, and each variant's
+    prediction (one row per model frame)."""
+    from gaitpredict.data.corpus import load_corpus
+    from gaitpredict.evaluation.predictor import load_predictor
+    from gaitpredict.experiments.trials import only_labs
+    from gaitpredict.studies.bases import known_subjects
+
+    labs = sorted(set(baseline) & set(candidate))
+    corpus = load_corpus([data / lab for lab in labs], labelled=True)
+    for lab in labs:
+        base, cand = load_predictor(baseline[lab]), load_predictor(candidate[lab])
+        usable, _ = only_labs(corpus, [lab]).with_channels([*base.channels, TARGET])
+        for subject in known_subjects(corpus, lab):
+            for trial in usable.trials_of(subject):
+                a, b = base.predict_columns(trial), cand.predict_columns(trial)
+                p = a[f"{TARGET}_pred_deg"]
+                yield (
+                    lab,
+                    subject,
+                    trial,
+                    a[f"{TARGET}_true_deg"],
+                    {
+                        "without": p,
+                        "smoothness term": b[f"{TARGET}_pred_deg"],
+                        "two-frame mean": two_frame_mean(p),
+                    },
+                )
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--baseline", type=Path, default=Path("runs/cross-lab"))
+    ap.add_argument("--candidate", type=Path, default=Path("runs/lolo-smooth"))
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--out", type=Path, default=Path("runs/smoothness"))
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    ids = {run_id(c) for c in Grid.load("benchmarks/grids/lolo-knee.yaml").expand()}
+    base = lolo_rows(args.baseline, INPUTS, TARGET, ids=ids)
+    cand = lolo_rows(args.candidate, INPUTS, TARGET)
+    baseline = dict(zip(base.test_lab, base.checkpoint, strict=True))
+    candidate = dict(zip(cand.test_lab, cand.checkpoint, strict=True))
+    rough, pairs, shown = {}, {}, {}
+    for lab, subject, trial, truth, preds in variants(args.data, baseline, candidate):
+        ok = np.isfinite(truth) & np.all([np.isfinite(p) for p in preds.values()], axis=0)
+        for name, p in preds.items():
+            r = roughness_ratio(np.where(ok, p, np.nan), np.where(ok, truth, np.nan))
+            if r is not None:
+                rough.setdefault(name, {}).setdefault(lab, []).append(r)
+            pairs.setdefault(name, {}).setdefault(subject, []).append((p[ok], truth[ok]))
+        shown.setdefault(lab, []).append((trial, truth, preds))
+    rmse = {name: {s: float(np.sqrt(np.mean(np.concatenate([(p - t) ** 2 for p, t in v]))))
+                   for s, v in by.items()} for name, by in pairs.items()}  # fmt: skip
+    names = [n for n in rmse if n != "without"]
+    tests = [compare_by_subject({s: [rmse[n][s] - rmse["without"][s]] for s in rmse[n]})
+             for n in names]  # fmt: skip
+    labs = sorted(rough["without"])
+    print(f"| lab | recordings | {' | '.join(f'roughness, {n}' for n in rough)} |")
+    print("|---|---" + "|---" * len(rough) + "|")
+    for lab in labs:
+        cells = " | ".join(f"{np.median(rough[n][lab]):.2f}" for n in rough)
+        print(f"| {lab} | {len(rough['without'][lab])} | {cells} |")
+    report = {"labs": labs, "variants": {}}
+    mean_base = float(np.mean(list(rmse["without"].values())))
+    every = {n: np.concatenate([rough[n][lab] for lab in labs]) for n in rough}
+    print(f"\nwithout: roughness median {np.median(every['without']):.2f} over "
+          f"{len(every['without'])} recordings; mean subject RMSE {mean_base:.2f} deg over "
+          f"{len(rmse['without'])} subjects")  # fmt: skip
+    report["variants"]["without"] = {
+        "roughness_median": float(np.median(every["without"])),
+        "roughness_per_lab": {lab: float(np.median(rough["without"][lab])) for lab in labs},
+        "mean_rmse_deg": mean_base,
+    }
+    for name, r in zip(names, holm_family(tests), strict=True):
+        mean = float(np.mean(list(rmse[name].values())))
+        worst = max(float(np.median(rough[name][lab])) for lab in labs)
+        change = mean / mean_base - 1
+        meets = worst <= GOAL_ROUGHNESS and change <= GOAL_RMSE
+        print(
+            f"{name}: roughness median {np.median(every[name]):.2f} (worst lab "
+            f"{worst:.2f}); mean subject RMSE {mean:.2f} deg ({change:+.1%}); minus without "
+            f"median {r.median_diff:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}], lower for "
+            f"{r.wins} of {r.n}, Holm p {r.p_holm:.3g}; goal (every lab <= "
+            f"{GOAL_ROUGHNESS}, RMSE <= +{GOAL_RMSE:.0%}) {'met' if meets else 'not met'}"
+        )
+        report["variants"][name] = {
+            "roughness_median": float(np.median(every[name])),
+            "roughness_per_lab": {lab: float(np.median(rough[name][lab])) for lab in labs},
+            "worst_lab_roughness": worst, "mean_rmse_deg": mean, "rmse_change": change,
+            "median_diff_deg": r.median_diff, "ci": [r.ci_low, r.ci_high], "wins": r.wins,
+            "subjects": r.n, "p_holm": r.p_holm, "goal_met": bool(meets),
+        }  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(args.out / "smoothness.json", report)
+    _plot(shown, rough, labs, args.out / "smoothness.png")
+    print(f"wrote {args.out}/smoothness.json and smoothness.png")
+    return 0
+
+
+def _plot(shown, rough, labs, path: Path, seconds: float = 3.0) -> None:
+    """Per lab, the walk whose roughness without the term is the lab's median: the true knee
+    at the target time and each variant's prediction, its first `seconds`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(labs), 1, figsize=(9, 2.1 * len(labs)), squeeze=False)
+    for ax, lab in zip(axes[:, 0], labs, strict=True):
+        ratios = rough["without"][lab]
+        k = int(np.argsort(ratios)[len(ratios) // 2]) if len(ratios) == len(shown[lab]) else 0
+        trial, truth, preds = shown[lab][k]
+        n = len(truth)
+        t = np.arange(n) / 100.0
+        start = int(np.argmax(np.isfinite(preds["without"])))
+        sel = slice(start, min(n, start + int(seconds * 100)))
+        ax.plot(t[sel], truth[sel], color="black", lw=2.0, label="true knee")
+        for name, color in (("without", "tab:red"), ("smoothness term", "tab:blue")):
+            ax.plot(t[sel], preds[name][sel], color=color, lw=1.0, label=name)
+        ax.set_title(f"{lab}: {trial.trial_id}", fontsize=9)
+        ax.set_ylabel("deg")
+    axes[0, 0].legend(fontsize=8, ncol=3, loc="upper right")
+    axes[-1, 0].set_xlabel("s (model frames, 100 Hz)")
+    fig.suptitle("Right knee 100 ms ahead on labs left out: networks trained without and "
+                 "with a smoothness term", fontsize=10)  # fmt: skip
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
