@@ -193,5 +193,9 @@ def test_predict_without_a_model_takes_the_shipped_one_for_the_joint_asked(tmp_p
     with pytest.raises(ConfigError, match="predicts r_knee_flex 100 ms ahead from"):
         choose_shipped("r_knee_flex", None, legs_only[:2])
     assert choose_shipped("l_ankle_flex", 100, legs_only) == "ankle-100ms-legs"  # mirrored
+    for horizon_ms in (50, 150, 200):  # the knee at every horizon a controller asks for
+        assert choose_shipped("l_knee_flex", horizon_ms, legs_only) == f"knee-{horizon_ms}ms-legs"
+    with pytest.raises(ConfigError, match="75 ms ahead.*knee-50ms-legs: r_knee_flex or"):
+        choose_shipped("r_knee_flex", 75, legs_only)
     assert main(["predict", str(full), "--target", "r_elbow_flex"]) == 2
     assert "no shipped model predicts r_elbow_flex" in capsys.readouterr().err

@@ -296,6 +296,23 @@ def _predictions(checkpoint: Path, corpus) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def _linear_as_good(cross_lab: dict) -> str:
+    """Where ridge trained on the same other labs is as good as the network, in words."""
+    net, ridge = "network, lab left out", "ridge, lab left out"
+    both = {lab: (e[net]["mean_rmse_deg"], e[ridge]["mean_rmse_deg"])
+            for lab, e in cross_lab.items() if net in e and ridge in e}  # fmt: skip
+    if not both:
+        return "Ridge with the lab left out was not measured."
+    as_good = [f"{lab} ({r:.2f} vs {n:.2f})" for lab, (n, r) in both.items() if r <= n]
+    if not as_good:
+        return f"The network beats ridge trained on the same labs on all {len(both)} labs."
+    return (
+        f"Ridge trained on the same labs is as good or better on {len(as_good)} of "
+        f"{len(both)} labs: {', '.join(as_good)} (ridge vs network); the paired test over "
+        "all subjects is in docs/pretrained.md."
+    )
+
+
 def card_markdown(card: dict) -> str:
     lines = [
         f"# Model card: {card['name']}",
@@ -312,9 +329,10 @@ def card_markdown(card: dict) -> str:
         + (
             "on labs left out its accuracy is within a few tenths of a degree of this side's "
             "(docs/pretrained.md)."
-            if card["input_set"] == "legs-sagittal"
-            else "its accuracy on labs left out was measured for the legs-sagittal models only "
-            "(docs/pretrained.md)."
+            if card["input_set"] == "legs-sagittal" and card["horizon_ms"] == 100
+            else "its accuracy on labs left out was measured for the legs-sagittal models "
+            "100 ms ahead only (within a few tenths of a degree of the right side's; "
+            "docs/pretrained.md)."
         ),
         "",
         "## Inputs, in order (degrees)",
@@ -363,6 +381,7 @@ def card_markdown(card: dict) -> str:
                 for h in heads
             ]
             lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+        lines += ["", _linear_as_good(card["cross_lab"])]
     else:
         lines.append("Not measured: build with `--cross-lab` pointing at the cross-lab results.")
     if "intervals" in card:
