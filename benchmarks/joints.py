@@ -86,11 +86,12 @@ def main(argv=None) -> int:
           "[95 % CI] | network lower for | Holm p |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
     for (key, against, _, a, b), c in zip(family, corrected, strict=True):
+        case = key.replace("@", ", ").replace("ms", " ms")
         if not c.n:  # a grid still running
-            print(f"| {key.replace('@', ', ').replace('ms', ' ms')} | {against} | 0 | – | – | – | – | – |")
+            print(f"| {case} | {against} | 0 | – | – | – | – | – |")
             continue
         ci = f"[{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
-        print(f"| {key.replace('@', ', ').replace('ms', ' ms')} | {against} | {c.n} | {a:.2f} | {b:.2f} | "
+        print(f"| {case} | {against} | {c.n} | {a:.2f} | {b:.2f} | "
               f"{c.median_diff:+.2f} {ci} | {c.wins} of {c.n} | {c.p_holm:.3g} |")  # fmt: skip
         report[key][against] = {
             "subjects": c.n, "network_mean_deg": round(a, 3), "other_mean_deg": round(b, 3),

@@ -73,6 +73,7 @@ class Block:
     in_lab: list[str] | None = None  # models also trained inside each lab alone (LOSO there)
     datasets: list[str] | None = None  # only these of the grid's labs (None: all of them)
     main_model: str | None = None  # the model its headline is about (None: the grid's)
+    multi_horizon: bool = False  # every frame from 1 to each horizon (RunConfig.multi_horizon)
 
     @property
     def all_splits(self) -> list[str]:
@@ -253,5 +254,6 @@ class Grid:
                                             "test_subject": None,
                                             "train": {**self.train, "seed": seed},
                                             **where,
+                                            **({"multi_horizon": True} if b.multi_horizon else {}),
                                         }
                                     ).resolved()
