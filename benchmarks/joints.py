@@ -124,7 +124,46 @@ def main(argv=None) -> int:
                       f"the {GOAL}x goal)")  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "joints.json", report)
+    for target in order:
+        entries = [e for e in report.values() if e["target"] == target and RIDGE_LOLO in e]
+        if len(entries) > 1:
+            png = args.out / f"{target}_horizons.png"
+            _plot_horizons(target, entries, png)
+            print(f"wrote {png}")
     return 0
+
+
+def _plot_horizons(target: str, entries: list[dict], path: Path) -> None:
+    """Mean RMSE over all subjects of the labs left out against the horizon, per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h = [e["horizon_ms"] for e in entries]
+    lines = {
+        "network, lab left out": [e[RIDGE_LOLO]["network_mean_deg"] for e in entries],
+        "ridge, lab left out": [e[RIDGE_LOLO]["other_mean_deg"] for e in entries],
+        "hold": [_over_subjects(e["per_lab"], "hold") for e in entries],
+        "const-velocity": [_over_subjects(e["per_lab"], "const-velocity") for e in entries],
+    }
+    styles = {"network, lab left out": ("tab:blue", "o-"), "ridge, lab left out":
+              ("tab:orange", "s-"), "hold": ("tab:brown", "^--"),
+              "const-velocity": ("tab:pink", "v--")}  # fmt: skip
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for name, ys in lines.items():
+        color, style = styles[name]
+        ax.plot(h, ys, style, color=color, label=name)
+    n = entries[0][RIDGE_LOLO]["subjects"]
+    ax.set_xlabel("horizon (ms ahead)")
+    ax.set_ylabel("RMSE (deg), mean over subjects")
+    ax.set_xticks(h)
+    ax.set_title(f"{target} on labs left out ({INPUTS}, {n} subjects)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _over_subjects(per_lab: dict, heading: str) -> float:
