@@ -98,8 +98,8 @@ def choose_shipped(target: str, horizon_ms: float | None, channels) -> str:
             fits.append((_lab_left_out_rmse(c), c["name"]))
     if not fits:
         raise ConfigError(
-            f"no shipped model predicts {target} {float(horizon_ms):g} ms ahead from this recording's channels; "
-            f"{served_by_shipped()}"
+            f"no shipped model predicts {target} {float(horizon_ms):g} ms ahead from this "
+            f"recording's channels; {served_by_shipped()}"
         )
     return min(fits)[1]
 

@@ -59,14 +59,23 @@ def _locate_bad_row(path, lines, first_line_no, n_cols, sep) -> None:
                 f"{path}, line {first_line_no + i}: {len(fields)} values, expected {expected}"
                 + (" (truncated file?)" if i == len(lines) - 1 else "")
             )
-        for j, f in enumerate(fields):
-            try:
-                float(f)
-            except ValueError:
-                raise FileFormatError(
-                    f"{path}, line {first_line_no + i}, column {j + 1}: non-numeric value "
-                    f"{f.strip()[:20]!r}"
-                ) from None
+        j = first_non_number(fields)
+        if j is not None:
+            raise FileFormatError(
+                f"{path}, line {first_line_no + i}, column {j + 1}: non-numeric value "
+                f"{fields[j].strip()[:20]!r}"
+            )
+
+
+def first_non_number(fields) -> int | None:
+    """The index of the first field that Python's float() refuses (None: all are numbers;
+    nan and spaces around a number are fine)."""
+    for k, field in enumerate(fields):
+        try:
+            float(field)
+        except ValueError:
+            return k
+    return None
 
 
 def refuse_impossible(path, values: np.ndarray, first_line_no: int, max_abs, what: str) -> None:

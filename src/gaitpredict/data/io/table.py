@@ -17,7 +17,7 @@ from ...errors import ChannelError, FileFormatError
 from ..channels import CHANNELS
 from ..plausibility import refuse_duplicates
 from ..trial import Trial
-from ._text import read_text, refuse_unterminated
+from ._text import first_non_number, read_text, refuse_unterminated
 
 TIME_COLUMNS = ("time", "time_s", "t")
 FRAME_COLUMNS = ("frame", "frames")
@@ -90,14 +90,12 @@ def numeric_column(path, frame: Table, col: str, first_line: int) -> np.ndarray:
         return np.array(text, dtype=np.float64)  # Python's float(): spaces around are fine
     except ValueError:
         pass
-    for k, field in enumerate(text):
-        try:
-            float(field)
-        except ValueError:
-            raise FileFormatError(
-                f"{path}, line {first_line + k}, column {col!r}: non-numeric value "
-                f"{field.strip()[:20]!r}"
-            ) from None
+    k = first_non_number(text)
+    if k is not None:
+        raise FileFormatError(
+            f"{path}, line {first_line + k}, column {col!r}: non-numeric value "
+            f"{text[k].strip()[:20]!r}"
+        )
     raise FileFormatError(f"{path}, column {col!r}: not a column of numbers")  # pragma: no cover
 
 
