@@ -8,7 +8,8 @@ mean of its last two predictions (half a frame of delay, not paid for in the hor
         --out runs/cross-lab
     gaitpredict reproduce --grid benchmarks/grids/lolo-knee-smooth.yaml --data ../shared/data \\
         --out runs/lolo-smooth
-    python benchmarks/smoothness.py --data ../shared/data --candidate runs/lolo-smooth
+    python benchmarks/smoothness.py --data ../shared/data --candidate runs/lolo-smooth \\
+        [--candidate runs/lolo-smooth10]
 
 Per recording: the roughness ratio (`evaluation.metrics.roughness_ratio`: the RMS of the
 prediction's second difference over the true knee's; median over recordings, per lab and
@@ -47,51 +48,60 @@ def two_frame_mean(pred: np.ndarray) -> np.ndarray:
     return out
 
 
-def variants(data: Path, baseline: dict, candidate: dict):
+def variants(data: Path, baseline: dict, candidates: dict):
     """Per lab, per recording of a named subject: subject, truth, and each variant's
-    prediction (one row per model frame)."""
+    prediction (one row per model frame); `candidates`: name -> {lab: checkpoint}."""
     from gaitpredict.data.corpus import load_corpus
     from gaitpredict.evaluation.predictor import load_predictor
     from gaitpredict.experiments.trials import only_labs
     from gaitpredict.studies.bases import known_subjects
 
-    labs = sorted(set(baseline) & set(candidate))
+    labs = sorted(set(baseline).intersection(*(set(c) for c in candidates.values())))
     corpus = load_corpus([data / lab for lab in labs], labelled=True)
     for lab in labs:
-        base, cand = load_predictor(baseline[lab]), load_predictor(candidate[lab])
+        base = load_predictor(baseline[lab])
+        cands = {name: load_predictor(c[lab]) for name, c in candidates.items()}
         usable, _ = only_labs(corpus, [lab]).with_channels([*base.channels, TARGET])
         for subject in known_subjects(corpus, lab):
             for trial in usable.trials_of(subject):
-                a, b = base.predict_columns(trial), cand.predict_columns(trial)
+                a = base.predict_columns(trial)
                 p = a[f"{TARGET}_pred_deg"]
-                yield (
-                    lab,
-                    subject,
-                    trial,
-                    a[f"{TARGET}_true_deg"],
-                    {
-                        "without": p,
-                        "smoothness term": b[f"{TARGET}_pred_deg"],
-                        "two-frame mean": two_frame_mean(p),
-                    },
-                )
+                preds = {"without": p}
+                for name, c in cands.items():
+                    preds[name] = c.predict_columns(trial)[f"{TARGET}_pred_deg"]
+                preds["two-frame mean"] = two_frame_mean(p)
+                yield lab, subject, trial, a[f"{TARGET}_true_deg"], preds
+
+
+def _weight_name(folder: Path, rows) -> str:
+    """'smoothness W', W read from a run's config (the grid's train setting)."""
+    import json
+
+    config = json.loads((Path(rows.checkpoint.iloc[0]).parent / "config.json").read_text())
+    return f"smoothness {config['train']['smoothness']:g}"
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--baseline", type=Path, default=Path("runs/cross-lab"))
-    ap.add_argument("--candidate", type=Path, default=Path("runs/lolo-smooth"))
+    ap.add_argument("--candidate", action="append", default=None, metavar="[NAME=]DIR",
+                    help="a results folder of a smoothness grid (repeatable; default "
+                    "runs/lolo-smooth)")  # fmt: skip
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--out", type=Path, default=Path("runs/smoothness"))
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     ids = {run_id(c) for c in Grid.load("benchmarks/grids/lolo-knee.yaml").expand()}
     base = lolo_rows(args.baseline, INPUTS, TARGET, ids=ids)
-    cand = lolo_rows(args.candidate, INPUTS, TARGET)
     baseline = dict(zip(base.test_lab, base.checkpoint, strict=True))
-    candidate = dict(zip(cand.test_lab, cand.checkpoint, strict=True))
+    candidates = {}
+    for item in args.candidate or ["runs/lolo-smooth"]:
+        name, _, folder = item.rpartition("=")
+        cand = lolo_rows(Path(folder), INPUTS, TARGET)
+        name = name or _weight_name(Path(folder), cand)
+        candidates[name] = dict(zip(cand.test_lab, cand.checkpoint, strict=True))
     rough, pairs, shown = {}, {}, {}
-    for lab, subject, trial, truth, preds in variants(args.data, baseline, candidate):
+    for lab, subject, trial, truth, preds in variants(args.data, baseline, candidates):
         ok = np.isfinite(truth) & np.all([np.isfinite(p) for p in preds.values()], axis=0)
         for name, p in preds.items():
             r = roughness_ratio(np.where(ok, p, np.nan), np.where(ok, truth, np.nan))
@@ -165,12 +175,15 @@ def _plot(shown, rough, labs, path: Path, seconds: float = 3.0) -> None:
         start = int(np.argmax(np.isfinite(preds["without"])))
         sel = slice(start, min(n, start + int(seconds * 100)))
         ax.plot(t[sel], truth[sel], color="black", lw=2.0, label="true knee")
-        for name, color in (("without", "tab:red"), ("smoothness term", "tab:blue")):
-            ax.plot(t[sel], preds[name][sel], color=color, lw=1.0, label=name)
+        colors = iter(["tab:blue", "tab:green", "tab:purple", "tab:orange"])
+        for name, p in preds.items():
+            if name != "two-frame mean":
+                color = "tab:red" if name == "without" else next(colors)
+                ax.plot(t[sel], p[sel], color=color, lw=1.0, label=name)
         ax.set_title(f"{lab}: {trial.trial_id}", fontsize=9)
         ax.set_ylabel("deg")
     axes[0, 0].legend(fontsize=8, ncol=3, loc="upper right")
-    axes[-1, 0].set_xlabel("s (model frames, 100 Hz)")
+    axes[-1, 0].set_xlabel("time the prediction is made (s); each curve is the knee 100 ms later")
     fig.suptitle("Right knee 100 ms ahead on labs left out: networks trained without and "
                  "with a smoothness term", fontsize=10)  # fmt: skip
     fig.tight_layout()
