@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     for lab in labs:
         m = load_predictor(multi[lab])
         steps = m.spec.horizon_frames
-        singles = {h: load_predictor(single[lab][h]) for h in HORIZONS_MS}
+        singles = {h: load_predictor(single[h][lab]) for h in HORIZONS_MS}
         usable, _ = only_labs(corpus, [lab]).with_channels([*m.channels, TARGET])
         for subject in known_subjects(corpus, lab):
             for trial in usable.trials_of(subject):
