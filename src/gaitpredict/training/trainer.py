@@ -194,7 +194,7 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, pe
     try:
         for epoch in bar:
             model.train()
-            order = _draw(train_windows, cfg, runs, g)
+            order = _draw(train_windows, runs, g)
             total, scale = torch.zeros((), dtype=torch.float64), _scale(model)
             for i in range(0, len(order), step):
                 idx = order[i : i + step].reshape(-1)
@@ -265,7 +265,7 @@ def consecutive_runs(windows) -> torch.Tensor:
     return torch.tensor(keep)[:, None] + torch.arange(RUN)
 
 
-def _draw(windows, cfg: TrainConfig, runs, g) -> torch.Tensor:
+def _draw(windows, runs, g) -> torch.Tensor:
     """An epoch's order: every window once (one by one), or every run once."""
     if runs is None:
         return torch.randperm(len(windows), generator=g)
