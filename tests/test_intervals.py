@@ -311,3 +311,28 @@ def test_predict_evaluate_and_stream_report_the_same_roughness_ratio(
     assert main([*stream, "--out", str(tmp_path)]) == 0
     streamed = json.loads(capsys.readouterr().out)["r_knee_flex"]["roughness_ratio"]
     assert streamed == pytest.approx(expected, rel=1e-3)
+
+
+def test_the_cross_lab_section_keeps_horizons_apart(tmp_path):
+    """A block of two horizons gives one table each: the lab-left-out network's 2.0 deg at
+    50 ms and 6.0 at 150 ms, never their mean (4.0) in one cell."""
+    import pandas as pd
+
+    from gaitpredict.experiments.grid import Block
+    from gaitpredict.report.crosslab import cross_lab
+    from gaitpredict.report.document import Document
+
+    rows = pd.DataFrame({
+        "label": ["attn-cnn-lstm", "attn-cnn-lstm"], "split": ["lolo", "lolo"],
+        "test_lab": ["lab_a", "lab_a"], "inputs": ["legs", "legs"], "horizon_ms": [50.0, 150.0],
+        "labs": [None, None], "n_left_out": [0, 0],
+        "per_subject": ['{"lab_a/S1": 2.0}', '{"lab_a/S1": 6.0}'],
+    })  # fmt: skip
+    block = Block(name="cross-lab", models=["attn-cnn-lstm"], inputs=["legs"], splits=["lolo"],
+                  horizons_ms=[50.0, 150.0], main_model="attn-cnn-lstm")  # fmt: skip
+    doc = Document("x")
+    cross_lab(doc, block, rows, 2, tmp_path)
+    md = doc.markdown(tmp_path)
+    assert "**legs inputs, 50 ms ahead**" in md and "**legs inputs, 150 ms ahead**" in md
+    assert "| lab_a | 1 | 2.00 |" in md and "| lab_a | 1 | 6.00 |" in md
+    assert "4.00" not in md
