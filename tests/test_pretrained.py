@@ -47,6 +47,9 @@ def test_models_json_lists_the_required_keys(capsys):
     assert {m["name"] for m in listed} == set(list_recipes())
     for m in listed:
         assert {"name", "target", "horizon_ms", "inputs", "rate_hz"} <= set(m)
+    legs = [m["name"] for m in listed if m["input_set"] == "legs-sagittal"]
+    assert legs == ["knee-50ms-legs", "knee-100ms-legs", "knee-150ms-legs", "knee-200ms-legs",
+                     "ankle-100ms-legs", "hip-100ms-legs"]  # by joint, then horizon  # fmt: skip
 
 
 def test_loading_by_name_and_streaming_give_the_same_predictions():

@@ -27,9 +27,20 @@ def shipped_names() -> list[str]:
     return sorted(p.stem for p in _folder().glob("*.json") if p.with_suffix(".pt").is_file())
 
 
+JOINT_ORDER = ("knee", "ankle", "hip")  # how `gaitpredict models` lists them
+
+
 def list_pretrained() -> list[dict]:
-    """The model cards (as dicts) of every shipped model, by name."""
-    return [json.loads((_folder() / f"{name}.json").read_text()) for name in shipped_names()]
+    """The model cards (as dicts) of every shipped model: by joint (knee, ankle, hip), then
+    horizon, then name."""
+    cards = [json.loads((_folder() / f"{name}.json").read_text()) for name in shipped_names()]
+
+    def order(c: dict) -> tuple:
+        joint = c["target"].split("_")[1]
+        rank = JOINT_ORDER.index(joint) if joint in JOINT_ORDER else len(JOINT_ORDER)
+        return rank, c["horizon_ms"], c["name"]
+
+    return sorted(cards, key=order)
 
 
 def pretrained_path(name: str) -> Path:
