@@ -25,7 +25,7 @@ import pandas as pd
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
 from gaitpredict.experiments.grid import Grid, run_id
 from gaitpredict.pretrained import card
-from gaitpredict.studies.bases import lolo_rows
+from gaitpredict.studies.bases import lolo_checkpoints, lolo_rows
 
 MODEL, INPUTS, TARGET = "attn-cnn-lstm", "legs-sagittal", "r_knee_flex"
 
@@ -42,8 +42,7 @@ def per_subject(results: Path, ids: set | None = None) -> pd.Series:
 
 def checkpoints(results: Path, ids: set | None = None) -> dict:
     """test lab -> the lolo network's checkpoint in a results folder."""
-    rows = lolo_rows(results, INPUTS, TARGET, MODEL, ids=ids)
-    return dict(zip(rows.test_lab, rows.checkpoint, strict=True))
+    return lolo_checkpoints(results, INPUTS, TARGET, MODEL, ids=ids)
 
 
 def ensemble(data: Path, baseline: dict, other: dict) -> pd.DataFrame:

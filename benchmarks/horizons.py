@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from gaitpredict.atomic import write_json  # noqa: E402
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family  # noqa: E402
-from gaitpredict.studies.bases import lolo_rows  # noqa: E402
+from gaitpredict.studies.bases import lolo_checkpoints  # noqa: E402
 
 INPUTS, TARGET, HORIZONS_MS = "legs-sagittal", "r_knee_flex", (50.0, 100.0, 150.0, 200.0)
 
@@ -47,12 +47,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=Path("runs/horizons"))
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
-    multi = lolo_rows(args.multi, INPUTS, TARGET, horizon_ms=200.0)
-    multi = dict(zip(multi.test_lab, multi.checkpoint, strict=True))
-    single = {}
-    for h in HORIZONS_MS:
-        rows = lolo_rows(args.single, INPUTS, TARGET, horizon_ms=h)
-        single[h] = dict(zip(rows.test_lab, rows.checkpoint, strict=True))
+    multi = lolo_checkpoints(args.multi, INPUTS, TARGET, horizon_ms=200.0)
+    single = {h: lolo_checkpoints(args.single, INPUTS, TARGET, horizon_ms=h) for h in HORIZONS_MS}
     labs = sorted(set(multi).intersection(*(set(s) for s in single.values())))
     corpus = load_corpus([args.data / lab for lab in labs], labelled=True)
     sq = {(kind, h): {} for kind in ("multi", "single") for h in HORIZONS_MS}

@@ -35,7 +35,7 @@ from gaitpredict.atomic import write_json  # noqa: E402
 from gaitpredict.evaluation.metrics import roughness_ratio  # noqa: E402
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family  # noqa: E402
 from gaitpredict.experiments.grid import Grid, run_id  # noqa: E402
-from gaitpredict.studies.bases import lolo_rows  # noqa: E402
+from gaitpredict.studies.bases import lolo_checkpoints  # noqa: E402
 
 INPUTS, TARGET = "legs-sagittal", "r_knee_flex"
 GOAL_ROUGHNESS, GOAL_RMSE = 1.3, 0.02
@@ -73,11 +73,12 @@ def variants(data: Path, baseline: dict, candidates: dict):
                 yield lab, subject, trial, a[f"{TARGET}_true_deg"], preds
 
 
-def _weight_name(folder: Path, rows) -> str:
+def _weight_name(checkpoints: dict) -> str:
     """'smoothness W', W read from a run's config (the grid's train setting)."""
     import json
 
-    config = json.loads((Path(rows.checkpoint.iloc[0]).parent / "config.json").read_text())
+    first = Path(next(iter(checkpoints.values())))
+    config = json.loads((first.parent / "config.json").read_text())
     return f"smoothness {config['train']['smoothness']:g}"
 
 
@@ -92,14 +93,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     ids = {run_id(c) for c in Grid.load("benchmarks/grids/lolo-knee.yaml").expand()}
-    base = lolo_rows(args.baseline, INPUTS, TARGET, ids=ids)
-    baseline = dict(zip(base.test_lab, base.checkpoint, strict=True))
+    baseline = lolo_checkpoints(args.baseline, INPUTS, TARGET, ids=ids)
     candidates = {}
     for item in args.candidate or ["runs/lolo-smooth"]:
         name, _, folder = item.rpartition("=")
-        cand = lolo_rows(Path(folder), INPUTS, TARGET)
-        name = name or _weight_name(Path(folder), cand)
-        candidates[name] = dict(zip(cand.test_lab, cand.checkpoint, strict=True))
+        found = lolo_checkpoints(Path(folder), INPUTS, TARGET)
+        candidates[name or _weight_name(found)] = found
     rough, pairs, shown = {}, {}, {}
     for lab, subject, trial, truth, preds in variants(args.data, baseline, candidates):
         ok = np.isfinite(truth) & np.all([np.isfinite(p) for p in preds.values()], axis=0)

@@ -91,9 +91,11 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
     )
     pooled, like = [], []
     target = ", ".join(block.targets)
+    named = "" if block.targets == ["r_knee_flex"] else "_" + "_".join(block.targets)
     for inputs in block.inputs:
+        of_inputs = rows[rows.inputs == inputs]
         for horizon_ms in block.horizons_ms:  # never mix horizons in one cell
-            sel = rows[rows.inputs == inputs]
+            sel = of_inputs
             if "horizon_ms" in sel:
                 sel = sel[sel.horizon_ms == float(horizon_ms)]
             body, cells = table_for(sel, labs, block.main_model)
@@ -107,8 +109,7 @@ def cross_lab(doc: Document, block, rows: pd.DataFrame, expected: int, out: Path
             what = f"{inputs}, {horizon_ms:g} ms" if ahead else inputs
             pooled.append((what, *_paired(cells, labs, NET_ALL, NET_OWN)))
             like.append((what, *_paired(cells, labs, NET_LOLO, RIDGE_LOLO)))
-            suffix = "" if block.targets == ["r_knee_flex"] else "_" + "_".join(block.targets)
-            suffix += f"_{horizon_ms:g}ms" if ahead else ""
+            suffix = named + (f"_{horizon_ms:g}ms" if ahead else "")
             fig = figures.cross_lab_bars(
                 cells, labs, [h for h, *_ in COLUMNS],
                 out / "figures" / f"cross_lab_{inputs}{suffix}.png",

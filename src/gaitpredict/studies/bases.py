@@ -86,6 +86,14 @@ def lolo_rows(results_dir, inputs: str, target: str = "r_knee_flex", model: str 
     return sel.assign(checkpoint=[runs / d / "model.pt" for d in sel.run_dir])
 
 
+def lolo_checkpoints(results_dir, inputs: str, target: str = "r_knee_flex",
+                     model: str = MODEL, horizon_ms: float = 100.0,
+                     ids: set | None = None) -> dict:  # fmt: skip
+    """test lab -> the checkpoint of `lolo_rows`' network that left the lab out."""
+    rows = lolo_rows(results_dir, inputs, target, model, horizon_ms, ids)
+    return dict(zip(rows.test_lab, rows.checkpoint, strict=True))
+
+
 def fold_subjects(checkpoint: Path) -> list[str]:
     """The subjects a subject-fold network was tested on (none trained it)."""
     config = json.loads((Path(checkpoint).parent / "config.json").read_text())
