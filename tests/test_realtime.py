@@ -266,6 +266,9 @@ def test_stream_and_bench_latency_commands(ckpt, s16_trial, tmp_path, capsys):
     assert 0 < figures["floor_us"] < figures["p50_us"]  # nothing beats the compute floor
     call = figures["model_call"]  # the bare graph, timed in turns with the pushes
     assert figures["floor_us"] < call["p50_us"] <= call["p99_us"]
+    ref = figures["reference_work"]  # the machine's own tail, sized like the bare call
+    assert ref["matmuls"] >= 1 and 0 < ref["p50_us"] <= ref["p99_us"]
+    assert call["p50_us"] / 3 < ref["p50_us"] < call["p50_us"] * 3
     args = ["bench-latency", str(ckpt), "--pushes", "10000", "--data", str(path), "--adapt"]
     assert main([*args, "--json"]) == 0
     both = json.loads(capsys.readouterr().out)

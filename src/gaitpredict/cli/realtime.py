@@ -159,6 +159,14 @@ def run_bench(args) -> int:
             f"{result['around_call_p50_us']} us, is larger: a call inside a push runs slower "
             "than the same call repeated)"
         )
+        ref = result["reference_work"]
+        print(
+            f"the machine's own tail, in the same run: a fixed computation of about the bare "
+            f"call's length ({ref['matmuls']} float32 64x64 matrix products, 1 thread) p50 "
+            f"{ref['p50_us']} us, p99 {ref['p99_us']} us, "
+            f"{ref['p99_us'] / ref['p50_us']:.2f}x its p50 (the push: "
+            f"{result['p99_us'] / result['p50_us']:.2f}x)"
+        )
         if args.adapt:
             a = result["adapted"]
             print(

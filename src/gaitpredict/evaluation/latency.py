@@ -42,7 +42,8 @@ def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500,
     too (`model_call`), and so does `without_call`, a predictor like the first whose model
     call does nothing (`push_without_call`: what the push costs around the graph; the
     difference of the two p50s overstates it, as a call inside a push runs slower than the
-    same call repeated alone, its caches colder)."""
+    same call repeated alone, its caches colder), and so does `ReferenceWork` of about the
+    bare call's length (`reference_work`: the machine's own tail)."""
     if pushes < MIN_PUSHES:
         raise ConfigError(f"--pushes {pushes}: at least {MIN_PUSHES} for a stable p99")
     frames = np.nan_to_num(trial.select(list(predictors[0].channels)).angles_deg)
@@ -53,9 +54,19 @@ def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500,
     for predictor in timed:
         for i in range(predictor.spec.window_frames + 500):  # fill the window, warm caches
             predictor.push(frames[i % n])
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # the reference work's products
+        return _bench(predictors, timed, frames, trial, pushes, block, without_call)
+
+
+def _bench(predictors, timed, frames, trial, pushes, block, without_call) -> list[dict]:
+    n = len(frames)
     times = np.empty((len(timed), pushes), dtype=np.int64)
     calls = np.empty(pushes, dtype=np.int64)  # the first predictor's bare model call
     clock = time.perf_counter_ns
+    reference = ReferenceWork(_median_call_us(predictors[0].backend.run))
+    reference_times = np.empty(pushes, dtype=np.int64)
     for start in range(0, pushes, block):
         for k, predictor in enumerate(timed):
             push, row = predictor.push, times[k]
@@ -69,11 +80,55 @@ def bench_pushes(predictors, trial, pushes: int = 20000, block: int = 500,
             t0 = clock()
             run()
             calls[i] = clock() - t0
+        for i in range(start, min(start + block, pushes)):
+            t0 = clock()
+            reference.run()
+            reference_times[i] = clock() - t0
     figures = [_figures(p, times[k] / 1000.0, trial) for k, p in enumerate(predictors)]
     figures[0]["model_call"] = _percentiles(calls / 1000.0)
+    figures[0]["reference_work"] = {**_percentiles(reference_times / 1000.0),
+                                    "matmuls": reference.repeats}  # fmt: skip
     if without_call is not None:
         figures[0]["push_without_call"] = _percentiles(times[-1] / 1000.0)
     return figures
+
+
+class ReferenceWork:
+    """A fixed computation of about `target_us` on one thread: `repeats` float32 64 x 64
+    matrix products (numpy's BLAS held to one thread). Its tail over its median is this
+    machine's own for work of a model call's length (other tenants, frequency, caches),
+    whatever the model: a push's p99 / p50 is read beside it. Run it under
+    `threadpool_limits(1)`, as `bench_pushes` does."""
+
+    SIZE = 64
+
+    def __init__(self, target_us: float):
+        rng = np.random.default_rng(0)
+        self.a = rng.standard_normal((self.SIZE, self.SIZE), dtype=np.float32)
+        self.out = np.empty_like(self.a)
+        self.repeats = 1
+        one = _median_call_us(self._one)
+        self.repeats = max(1, round(target_us / one))
+
+    def _one(self) -> None:
+        np.matmul(self.a, self.a, out=self.out)
+
+    def run(self) -> None:
+        a, out = self.a, self.out
+        for _ in range(self.repeats):
+            np.matmul(a, a, out=out)
+
+
+def _median_call_us(call, n: int = 300) -> float:
+    clock = time.perf_counter_ns
+    for _ in range(50):
+        call()
+    t = np.empty(n)
+    for i in range(n):
+        t0 = clock()
+        call()
+        t[i] = clock() - t0
+    return float(np.median(t)) / 1000.0
 
 
 def _percentiles(us: np.ndarray) -> dict:
