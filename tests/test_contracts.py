@@ -208,7 +208,8 @@ def two_labs(tiny_dir, tmp_path_factory):
 
 def _run_for(split: str, corpus) -> RunConfig:
     test = {"test_subject": "lab_a/S08", "test_lab": "lab_b", "test_subjects": ["lab_a/S16"],
-            "test_files": [corpus.trials_of("lab_a/S16")[0].trial_id]}  # fmt: skip
+            "test_files": [corpus.trials_of("lab_a/S16")[0].trial_id],
+            "test_labs": ["lab_b"]}  # fmt: skip
     needs = split_info(split).needs
     given = {needs: test[needs]} if needs else {}
     return RunConfig.from_dict(
@@ -233,7 +234,7 @@ def test_every_split_runs_end_to_end_and_is_labelled(split, two_labs, tmp_path):
         tested = {t.source for t in made.test}
         if not info.leaky and split != "within-subject":  # within: one subject's later time
             assert not train_sources & tested
-        if info.needs in ("test_subject", "test_subjects", "test_lab"):
+        if info.needs in ("test_subject", "test_subjects", "test_lab", "test_labs"):
             assert not {t.subject for t in made.test} & {t.subject for t in fit.trials}
 
 

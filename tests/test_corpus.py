@@ -11,7 +11,11 @@ from gaitpredict.cli import main
 from gaitpredict.data.corpus import load_corpus, resolve_subject
 from gaitpredict.errors import ConfigError, GaitDataError
 from gaitpredict.windowing.spec import WindowSpec
-from gaitpredict.windowing.splits import leave_one_lab_out, leave_one_subject_out
+from gaitpredict.windowing.splits import (
+    leave_labs_out,
+    leave_one_lab_out,
+    leave_one_subject_out,
+)
 from gaitpredict.windowing.windows import Windows
 
 from .conftest import SHARED, need
@@ -42,6 +46,31 @@ def test_leave_one_lab_out_keeps_the_lab_off_the_training_side(corpus):
     assert not any(t.subject.endswith("unknown") for t in cmu.test) and len(cmu.dropped) == 18
     with pytest.raises(GaitDataError, match="lab 'nope' not in the corpus"):
         leave_one_lab_out(corpus, "nope")
+
+
+def test_two_labs_left_out_train_on_the_third_and_test_both(corpus):
+    split = leave_labs_out(corpus, ["cmu_walking", "opensim_walking"])
+    assert {t.meta["lab"] for t in split.train} == {"mcgill_walking"}
+    assert {t.meta["lab"] for t in split.test} == {"cmu_walking", "opensim_walking"}
+    assert len(split.dropped) == 18  # CMU's unknown walkers, as when CMU alone is left out
+    with pytest.raises(GaitDataError, match="leaves no lab"):
+        leave_labs_out(corpus, corpus.labs)
+    with pytest.raises(GaitDataError, match=r"lab\(s\) \['nope'\] not in the corpus"):
+        leave_labs_out(corpus, ["cmu_walking", "nope"])
+
+
+def test_a_grid_of_lab_pairs_runs_every_pair_once():
+    from gaitpredict.experiments.grid import Grid
+
+    labs = ["a_lab", "b_lab", "c_lab", "d_lab"]
+    grid = Grid.from_dict({"datasets": labs, "blocks": [
+        {"name": "cross-lab", "models": ["ridge"], "splits": ["lab-pairs"]}]})  # fmt: skip
+    pairs = [tuple(cfg.test_labs) for cfg in grid.expand()]
+    assert sorted(pairs) == [
+        ("a_lab", "b_lab"), ("a_lab", "c_lab"), ("a_lab", "d_lab"),
+        ("b_lab", "c_lab"), ("b_lab", "d_lab"), ("c_lab", "d_lab"),
+    ]  # fmt: skip
+    assert all(cfg.labs is None for cfg in grid.expand())  # every other lab trains
 
 
 def test_the_s35_lookalike_rule_holds_in_a_corpus(corpus):

@@ -60,6 +60,11 @@ class RunConfig:
         legacy=None,
     )
     labs: list[str] | None = setting(None, "only these labs of a corpus", legacy=None)
+    test_labs: list[str] | None = setting(
+        None,
+        "split lab-pairs: train on the other labs, test on every subject of these",
+        legacy=None,
+    )
     test_subjects: list[str] | None = setting(
         None, "split subjects: these subjects test", legacy=None
     )

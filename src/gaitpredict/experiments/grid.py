@@ -227,7 +227,12 @@ class Grid:
         """Runs of one split; `labs`: only these labs of the corpus (subject folds inside one
         lab: one per subject); `folds`: test subjects or labs (default: the grid's)."""
         info = split_info(split)
-        grid_folds = {"test_subject": self.folds, "test_lab": self.datasets}
+        corpus = self.block_labs(b)
+        grid_folds = {
+            "test_subject": self.folds,
+            "test_lab": self.datasets,
+            "test_labs": [[a, c] for i, a in enumerate(corpus) for c in corpus[i + 1 :]],
+        }
         folds = folds or grid_folds.get(info.fold_field, [None])
         where = {"folds_k": None if labs else b.folds_k} if info.folds_k else {}
         if labs:

@@ -53,6 +53,8 @@ class GridSummary:
 def run_folder_name(cfg: RunConfig) -> str:
     fold_field = split_info(cfg.split).fold_field  # a subject by name, a lab as lolo-LAB
     fold = getattr(cfg, fold_field) if fold_field else None
+    if isinstance(fold, list):  # two labs left out
+        fold = "+".join(fold)
     if fold is None or fold_field != "test_subject":
         fold = cfg.split if fold is None else f"{cfg.split}-{fold}"
     if cfg.labs:
@@ -248,7 +250,13 @@ def _run_locked(grid, data_root, out, executor, parallel, ray_address, progress,
             else:
                 table.add(row)
                 summary.executed += 1
-                fold = row["test_subject"] or row.get("test_lab") or row.get("labs") or row["split"]
+                fold = (
+                    row["test_subject"]
+                    or row.get("test_lab")
+                    or row.get("test_labs")
+                    or row.get("labs")
+                    or row["split"]
+                )
                 bar.set_postfix_str(f"{row['label']} {fold} {row['rmse_deg']:.2f}")
             bar.update()
     finally:

@@ -14,7 +14,7 @@ read it, so a new split is one function and one entry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -107,22 +107,36 @@ def _person_groups(dataset: Dataset, subjects: list[str]) -> list[list[str]]:
 def leave_one_lab_out(dataset: Dataset, lab: str) -> Split:
     """Train on every other lab; test on every known subject of `lab` (its `unknown` trials
     are neither trained on nor tested)."""
-    labs = dataset.labs
-    if lab not in labs:
-        raise GaitDataError(f"lab {lab!r} not in the corpus; it has {labs}")
-    if len(labs) < 2:
+    if lab not in dataset.labs:
+        raise GaitDataError(f"lab {lab!r} not in the corpus; it has {dataset.labs}")
+    if len(dataset.labs) < 2:
         raise GaitDataError("leave-one-lab-out needs a corpus of two or more labs (--data twice)")
+    split = leave_labs_out(dataset, [lab])
+    return replace(split, name=f"lolo-{lab}", test_lab=lab)
+
+
+def leave_labs_out(dataset: Dataset, labs) -> Split:
+    """Train on the labs not in `labs`; test on every known subject of each of `labs`.
+    Two labs out are the inner folds of a nested leave-one-lab-out: the run that leaves
+    labs A and B out scores B for the outer fold that leaves A out, and A for B's."""
+    known = dataset.labs
+    unknown = sorted(set(labs) - set(known))
+    if unknown:
+        raise GaitDataError(f"lab(s) {unknown} not in the corpus; it has {known}")
+    if len(set(labs)) >= len(known):
+        raise GaitDataError(f"leaving out {sorted(set(labs))} leaves no lab of {known} to train")
     train, test, dropped = [], [], []
     for t in dataset.trials:
-        if t.meta.get("lab", dataset.name) != lab:
+        if t.meta.get("lab", dataset.name) not in labs:
             train.append(t)
         elif is_unknown(t.subject):
             dropped.append(t.trial_id)
         else:
             test.append(t)
-    if not test:
-        raise GaitDataError(f"lab {lab!r} has no trial of a known subject to test")
-    return Split(f"lolo-{lab}", train, test, dropped, test_lab=lab)
+    for lab in labs:
+        if not any(t.meta.get("lab", dataset.name) == lab for t in test):
+            raise GaitDataError(f"lab {lab!r} has no trial of a known subject to test")
+    return Split("labs-out-" + "+".join(labs), train, test, dropped)
 
 
 def within_subject(dataset: Dataset, test_fraction: float = 0.25) -> Split:
@@ -323,6 +337,16 @@ register_split(
     needs="test_lab",
     needs_corpus=True,
     fold_field="test_lab",
+    cost="several",
+)
+register_split(
+    "lab-pairs",
+    lambda d, run: leave_labs_out(d, run.test_labs or []),
+    label="two labs left out",
+    description="leave-two-labs-out (each pair of labs in turn: nested leave-one-lab-out)",
+    needs="test_labs",
+    needs_corpus=True,
+    fold_field="test_labs",
     cost="several",
 )
 register_split(
