@@ -2,7 +2,7 @@
 
 from .lazy import exports
 
-__version__ = "0.9.0"
+__version__ = "0.10.0"
 
 # public name -> the module that defines it (imported on first use: `import gaitpredict`
 # stays fast and does not load torch)
