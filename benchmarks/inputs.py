@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from gaitpredict.data.subjects import subject_lab as lab_of
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
 from gaitpredict.studies.bases import lolo_rows
-from gaitpredict.studies.nested import lab_of
 
 BASE, WITH_ARMS = "legs-sagittal", "arms+legs-shared"
 

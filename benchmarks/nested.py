@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from gaitpredict.data.subjects import subject_lab as lab_of
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
-from gaitpredict.studies.nested import choose, lab_of, nested_outer, scores
+from gaitpredict.studies.nested import choose, nested_outer, scores
 
 NETWORK, INPUTS, TARGET, HORIZON_MS = "attn-cnn-lstm", "legs-sagittal", "r_knee_flex", 100.0
 GOAL_VS_OWN_RIDGE = 1.15

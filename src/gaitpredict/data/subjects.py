@@ -14,6 +14,11 @@ def split_subject(subject: str) -> tuple[str | None, str]:
     return (lab if sep else None), bare
 
 
+def subject_lab(subject: str) -> str | None:
+    """`lab/S` -> lab; a subject of a single dataset -> None."""
+    return split_subject(subject)[0]
+
+
 def bare_subject(subject: str) -> str:
     return split_subject(subject)[1]
 

@@ -16,11 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.subjects import subject_lab as lab_of
 from ..errors import ConfigError
-
-
-def lab_of(subject: str) -> str:
-    return subject.split("/")[0]
 
 
 def scores(results_dir, label: str, inputs: str, target: str, horizon_ms: float) -> dict:
