@@ -119,9 +119,11 @@ class ReferenceWork:
             np.matmul(a, a, out=out)
 
 
-def _median_call_us(call, n: int = 300) -> float:
+def _median_call_us(call, n: int = 1000) -> float:
+    """The median of `n` timed calls after as many untimed (the first calls of a BLAS or a
+    session run slower)."""
     clock = time.perf_counter_ns
-    for _ in range(50):
+    for _ in range(n):
         call()
     t = np.empty(n)
     for i in range(n):
