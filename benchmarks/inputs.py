@@ -13,24 +13,20 @@ the median, Wilcoxon, and Holm over every joint and model; per lab, the two mean
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from gaitpredict.data.subjects import subject_lab as lab_of
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family
-from gaitpredict.studies.bases import lolo_rows
+from gaitpredict.studies.nested import scores
 
 BASE, WITH_ARMS = "legs-sagittal", "arms+legs-shared"
 
 
 def per_subject(results: Path, inputs: str, target: str, model: str) -> pd.Series:
     """subject -> RMSE of the model's run that left the subject's lab out."""
-    out = {}
-    for r in lolo_rows(results, inputs, target, model).itertuples():
-        out.update({s: v for s, v in json.loads(r.per_subject).items() if lab_of(s) == r.test_lab})
-    return pd.Series(out, dtype=float)
+    return pd.Series(scores(results, model, inputs, target, 100.0)["outer"], dtype=float)
 
 
 def main(argv=None) -> int:
