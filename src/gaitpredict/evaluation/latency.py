@@ -106,7 +106,6 @@ class ReferenceWork:
         rng = np.random.default_rng(0)
         self.a = rng.standard_normal((self.SIZE, self.SIZE), dtype=np.float32)
         self.out = np.empty_like(self.a)
-        self.repeats = 1
         one = _median_call_us(self._one)
         self.repeats = max(1, round(target_us / one))
 

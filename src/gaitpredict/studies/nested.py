@@ -30,16 +30,17 @@ def scores(results_dir, label: str, inputs: str, target: str, horizon_ms: float)
     rows = pd.read_csv(table, dtype={"test_subject": str, "labs": str, "test_labs": str})
     rows = rows[(rows.label == label) & (rows.inputs == inputs) & (rows.target == target)
                 & (rows.horizon_ms == horizon_ms)]  # fmt: skip
-    outer, inner, own = {}, {}, {}
-    for r in rows[rows.split == "lolo"].itertuples():
-        values = json.loads(r.per_subject).items()
-        outer.update({s: v for s, v in values if lab_of(s) == r.test_lab})
-    for r in rows[rows.split == "lab-pairs"].itertuples():
-        inner[frozenset(r.test_labs.split("+"))] = json.loads(r.per_subject)
-    if "labs" in rows:
-        for r in rows[(rows.split == "subject-folds") & rows.labs.notna()].itertuples():
-            values = json.loads(r.per_subject).items()
-            own.update({s: v for s, v in values if lab_of(s) == r.labs})
+    from ..report.crosslab import per_subject  # one reading of lolo and in-lab rows
+
+    in_lab = "labs" in rows  # only grids with in-lab runs have the column
+    labs = set(rows.test_lab.dropna()) | (set(rows.labs.dropna()) if in_lab else set())
+    outer, own = {}, {}
+    for lab in sorted(labs):
+        outer.update(per_subject(rows, lab, label, "lolo", in_lab=False))
+        if in_lab:
+            own.update(per_subject(rows, lab, label, "subject-folds", in_lab=True))
+    inner = {frozenset(r.test_labs.split("+")): json.loads(r.per_subject)
+             for r in rows[rows.split == "lab-pairs"].itertuples()}  # fmt: skip
     return {"outer": outer, "inner": inner, "own": own}
 
 
