@@ -1,15 +1,17 @@
 """The table that decides, per joint and horizon: on every lab left out, legs-sagittal
 inputs, the network and ridge trained on the other labs, the lab's own leave-one-subject-out
-ridge, hold and const-velocity; over all subjects, the network against ridge trained on the
-same labs (like for like) and against each lab's own ridge, paired by subject, Holm-corrected
-over every joint, horizon and both comparisons; then a compact joint x horizon summary.
+ridge and network (where the results hold it), hold and const-velocity; over all subjects,
+the network against ridge trained on the same labs (like for like) and against each lab's own
+ridge and network, paired by subject, Holm-corrected over every joint, horizon and
+comparison; then a compact joint x horizon summary.
 
     python benchmarks/joints.py --cross-lab runs/cross-lab [--horizons-ms 50 100 150 200]
         [--out runs/joints]
 
 after `gaitpredict reproduce --grid benchmarks/grids/lolo-{knee,ankle,hip}.yaml --data
 ../shared/data --out runs/cross-lab` (the cross-lab profile's legs-sagittal runs of each
-joint at 100 ms) and `lolo-knee-horizons.yaml` (the knee at 50, 150 and 200 ms). Without
+joint at 100 ms), `lolo-joints-in-lab.yaml` (adds each lab's own network for the three
+joints) and `lolo-knee-horizons.yaml` (the knee at 50, 150 and 200 ms). Without
 `--horizons-ms`, every horizon the results hold. Prints Markdown tables and writes
 `joints.json` (keyed `<target>@<horizon>ms`).
 """
@@ -29,6 +31,7 @@ from gaitpredict.atomic import write_json  # noqa: E402
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family  # noqa: E402
 from gaitpredict.report.crosslab import (  # noqa: E402
     NET_LOLO,
+    NET_OWN,
     RIDGE_LOLO,
     RIDGE_OWN,
     _paired,
@@ -36,7 +39,7 @@ from gaitpredict.report.crosslab import (  # noqa: E402
 )
 
 INPUTS = "legs-sagittal"
-SHOWN = (NET_LOLO, RIDGE_LOLO, RIDGE_OWN, "hold", "const-velocity")
+SHOWN = (NET_LOLO, RIDGE_LOLO, RIDGE_OWN, NET_OWN, "hold", "const-velocity")
 GOAL = 1.15  # issue 22: at most this times the lab's own ridge (CMU and McGill)
 
 
@@ -63,19 +66,24 @@ def main(argv=None) -> int:
         labs = sorted(sel.test_lab.dropna().unique())
         _, cells = table_for(sel, labs)
         print(f"\n### {target}, {horizon:g} ms ahead, {INPUTS} inputs\n")
-        print("| lab | subjects | " + " | ".join(SHOWN) + " | network / own ridge |")
-        print("|---|---" + "|---" * (len(SHOWN) + 1) + "|")
+        own_net = any(cells[lab, NET_OWN] for lab in labs)
+        shown = SHOWN if own_net else tuple(h for h in SHOWN if h != NET_OWN)
+        print("| lab | subjects | " + " | ".join(shown) + " | network / own ridge |"
+              + (" network / own network |" if own_net else ""))  # fmt: skip
+        print("|---|---" + "|---" * (len(shown) + 1 + own_net) + "|")
         per_lab = {}
         for lab in labs:
             means = {h: np.mean(list(cells[lab, h].values())) if cells[lab, h] else np.nan
                      for h in SHOWN}  # fmt: skip
             ratio = means[NET_LOLO] / means[RIDGE_OWN]
+            net_ratio = means[NET_LOLO] / means[NET_OWN]
             n = max(len(cells[lab, h]) for h in SHOWN)
             per_lab[lab] = {h: round(float(v), 3) for h, v in means.items()}
-            per_lab[lab] |= {"subjects": n, "network_over_own_ridge": round(float(ratio), 3)}
-            print(f"| {lab} | {n} | " + " | ".join(_f(means[h]) for h in SHOWN)
-                  + f" | {_f(ratio)}x |")  # fmt: skip
-        for against in (RIDGE_LOLO, RIDGE_OWN):
+            per_lab[lab] |= {"subjects": n, "network_over_own_ridge": round(float(ratio), 3),
+                             "network_over_own_network": round(float(net_ratio), 3)}  # fmt: skip
+            print(f"| {lab} | {n} | " + " | ".join(_f(means[h]) for h in shown)
+                  + f" | {_f(ratio)}x |" + (f" {_f(net_ratio)}x |" if own_net else ""))  # fmt: skip
+        for against in (RIDGE_LOLO, RIDGE_OWN) + ((NET_OWN,) if own_net else ()):
             diffs, a, b = _paired(cells, labs, NET_LOLO, against)
             family.append((key, against, compare_by_subject(diffs), a, b))
         report[key] = {"target": target, "horizon_ms": horizon, "per_lab": per_lab}

@@ -71,3 +71,26 @@ def test_bad_shape_and_rate():
         Trial(np.zeros((5, 2)), ("r_knee_flex",), 100.0)
     with pytest.raises(GaitDataError, match="rate_hz"):
         Trial(np.zeros((5, 1)), ("r_knee_flex",), 0.0)
+
+
+def test_a_trial_played_faster_is_the_same_motion_at_a_higher_cadence():
+    """`played_faster(1.25)`: the frames kept, the rate 1.25x, so windowed at the model's
+    100 Hz a 1 Hz knee oscillation becomes a 1.25 Hz one (the cadence-warp augmentation)."""
+    from gaitpredict.windowing.spec import WindowSpec
+    from gaitpredict.windowing.windows import Windows
+
+    t = np.arange(400) / 100.0
+    knee = 30.0 + 20.0 * np.sin(2 * np.pi * 1.0 * t)
+    trial = Trial(knee[:, None], ("r_knee_flex",), 100.0, "S1", "walk")
+    fast = trial.played_faster(1.25)
+    assert fast.rate_hz == 125.0 and fast.trial_id == "walk~x1.25"
+    np.testing.assert_array_equal(fast.angles_deg, trial.angles_deg)
+    assert fast.provenance[-1] == "played-x1.25"
+    spec = WindowSpec.create("r_knee_flex", "r_knee_flex", 200, 100, 100.0)
+    w = Windows([fast], spec)
+    _, y = w.all()
+    ends_s = w.frame_of(np.arange(len(w))) / 100.0  # model frames at 100 Hz
+    expected = 30.0 + 20.0 * np.sin(2 * np.pi * 1.25 * (ends_s + 0.1))
+    np.testing.assert_allclose(y[:, 0].numpy(), expected, atol=0.05)  # linear interpolation
+    with pytest.raises(GaitDataError, match="speed factor must be positive"):
+        trial.played_faster(0.0)

@@ -155,6 +155,23 @@ def test_amplitude_jitter_scales_each_window_about_its_last_frame():
     assert 0.8 <= float(s.min()) and float(s.max()) <= 1.2 and float(s.std()) > 0.05
 
 
+def test_input_noise_adds_independent_gaussian_noise_of_the_asked_deviation():
+    from gaitpredict.errors import ConfigError
+    from gaitpredict.training.trainer import add_input_noise
+
+    x = torch.full((200, 60, 6), 30.0)  # a window of constant angles, in degrees
+    noisy = add_input_noise(x, 0.5, torch.Generator().manual_seed(0))
+    n = noisy - x
+    assert abs(float(n.std()) - 0.5) < 0.005 and abs(float(n.mean())) < 0.005
+    # independent across frames: neighbouring frames' noise is uncorrelated
+    r = np.corrcoef(n[:, 1:].flatten(), n[:, :-1].flatten())[0, 1]
+    assert abs(r) < 0.01
+    # the same generator seed gives the same noise (reproducible runs)
+    assert torch.equal(noisy, add_input_noise(x, 0.5, torch.Generator().manual_seed(0)))
+    with pytest.raises(ConfigError, match="input_noise_deg must be 0 or more"):
+        TrainConfig(input_noise_deg=-0.1)
+
+
 def test_pooled_tanh_equals_tanh_then_max_pooling():
     from gaitpredict.models.layers import pooled_tanh
 

@@ -4,7 +4,7 @@ import torch
 
 from gaitpredict.data.preprocess import lowpass_zero_phase_offline
 from gaitpredict.data.trial import Trial
-from gaitpredict.errors import LeakageError
+from gaitpredict.errors import ConfigError, LeakageError
 from gaitpredict.experiments.run import RunConfig, build_windows
 from gaitpredict.training.trainer import TrainConfig
 from gaitpredict.windowing.spec import WindowSpec
@@ -113,3 +113,18 @@ def test_normalisation_uses_training_data_only(tiny):
     torch.testing.assert_close(model.in_mean, x.mean(dim=(0, 1)))
     torch.testing.assert_close(model.out_mean, y.mean(0))
     assert not torch.allclose(model.out_mean, test_w.all()[1].mean(0), atol=0.1)
+
+
+def test_cadence_warp_adds_one_slower_or_faster_copy_of_each_training_trial_only(tiny):
+    plain = build_windows(tiny, RunConfig(test_subject="S08"))[2]
+    cfg = RunConfig(test_subject="S08", train=TrainConfig(cadence_warp=0.15))
+    _, split, train_w, val_w, _ = build_windows(tiny, cfg)
+    fit = [t for t in train_w.trials if "~x" not in t.trial_id]
+    warped = [t for t in train_w.trials if "~x" in t.trial_id]
+    assert [t.trial_id for t in fit] == [t.trial_id for t in plain.trials]
+    assert len(warped) == len(fit)
+    speeds = [w.rate_hz / t.rate_hz for t, w in zip(fit, warped, strict=True)]
+    np.testing.assert_allclose(speeds, [0.85 if k % 2 == 0 else 1.15 for k in range(len(fit))])
+    assert not any("~x" in t.trial_id for t in val_w.trials + split.test)
+    with pytest.raises(ConfigError, match=r"cadence_warp must be in \[0, 1\)"):
+        TrainConfig(cadence_warp=1.0)

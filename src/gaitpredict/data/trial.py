@@ -134,6 +134,20 @@ class Trial:
             provenance=self.provenance + ("mirror",),
         )
 
+    def played_faster(self, speed: float) -> Trial:
+        """The same motion played `speed` times as fast: every frame kept, the rate
+        multiplied by `speed`, so a stride takes 1/speed of the time (a walker with
+        `speed` times this one's cadence). Windowing converts it to the model's rate like
+        any recording at another rate."""
+        if not (np.isfinite(speed) and speed > 0):
+            raise GaitDataError(f"{self.trial_id}: a speed factor must be positive, got {speed!r}")
+        return replace(
+            self,
+            rate_hz=self.rate_hz * speed,
+            trial_id=f"{self.trial_id}~x{speed:g}",
+            provenance=self.provenance + (f"played-x{speed:g}",),
+        )
+
     def catalog_order(self) -> Trial:
         """The same trial with channels in catalog order (non-catalog channels last)."""
         order = [c for c in CHANNELS if c in self.channels]

@@ -60,6 +60,9 @@ def build_windows(dataset: Dataset, cfg: RunConfig):
     fit, val = carve_validation(split.train, cfg.train.val_fraction, cfg.train.seed, min_s)
     if cfg.train.mirror:
         fit = fit + [t.mirror() for t in fit]
+    if cfg.train.cadence_warp:  # one copy each, alternately slower and faster
+        w = cfg.train.cadence_warp
+        fit = fit + [t.played_faster(1 - w if k % 2 == 0 else 1 + w) for k, t in enumerate(fit)]
     test = Windows(split.test, spec) if split.test else None
     return spec, split, Windows(fit, spec), Windows(val, spec), test
 

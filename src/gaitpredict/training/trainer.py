@@ -74,6 +74,12 @@ class TrainConfig:
     weight_decay: float = setting(0.0, "Adam's weight decay")
     patience: int = setting(20, "stop after this many epochs without a better validation loss")
     mirror: bool = setting(False, "add the training trials mirrored left/right")
+    cadence_warp: float = setting(
+        0.0,
+        "augmentation: every training trial added once more, played 1 - this or 1 + this "
+        "times as fast (alternately; a slower or faster cadence, the angles unchanged; 0: off)",
+        legacy=0.0,
+    )
     seed: int = setting(0, "seed of every random choice (validation trials, order, weights)")
     deterministic: bool = setting(True, "deterministic kernels (bit-identical reruns)")
     threads: int | None = setting(None, "torch CPU threads (default: torch's)", identity=False)
@@ -84,6 +90,14 @@ class TrainConfig:
         0.0,
         "augmentation: each training window's motion about its last frame scaled by a random "
         "factor in 1 +- this (0: off)",
+        legacy=0.0,
+    )
+    input_noise_deg: float = setting(
+        0.0,
+        "augmentation: Gaussian noise of this standard deviation (deg) added to every input "
+        "angle of every training frame independently, the targets left clean, so the "
+        "network learns not to pass the recording's frame-to-frame noise into its "
+        "prediction (0: off)",
         legacy=0.0,
     )
     smoothness: float = setting(
@@ -103,6 +117,10 @@ class TrainConfig:
     )
 
     def __post_init__(self):
+        if not 0 <= self.cadence_warp < 1:
+            raise ConfigError(f"cadence_warp must be in [0, 1), got {self.cadence_warp!r}")
+        if not self.input_noise_deg >= 0:
+            raise ConfigError(f"input_noise_deg must be 0 or more, got {self.input_noise_deg!r}")
         if not self.smoothness >= 0:
             raise ConfigError(f"smoothness must be 0 or more, got {self.smoothness!r}")
         if self.precision not in PRECISIONS:
@@ -201,6 +219,8 @@ def train(model, train_windows, val_windows, cfg: TrainConfig, on_epoch=None, pe
                 x, y = train_windows.batch(idx)
                 if cfg.amplitude_jitter:
                     x, y = jitter_amplitude(x, y, targets, cfg.amplitude_jitter, g, group)
+                if cfg.input_noise_deg:
+                    x = add_input_noise(x, cfg.input_noise_deg, g)
                 with torch.autocast("cpu", torch.bfloat16, enabled=low):
                     out = model(x)
                 error = (out.float() - y) / scale
@@ -284,6 +304,13 @@ def jitter_amplitude(x, y, targets, amount: float, g, group: int = 1) -> tuple:
     base = last[:, 0, targets].repeat(1, y.shape[1] // len(targets))
     y = base + s[:, 0] * (y - base)
     return x, y
+
+
+def add_input_noise(x, std_deg: float, g):
+    """Add independent Gaussian noise of `std_deg` to every input value (every channel of
+    every frame of every window): the frame-to-frame noise of a recorded angle. The targets
+    are not touched, so a network that passes the noise on to its prediction is penalised."""
+    return x + torch.randn(x.shape, generator=g, dtype=x.dtype) * std_deg
 
 
 def _copy(model) -> dict:

@@ -295,6 +295,8 @@ def random_windows(dataset: Dataset, spec, run):
 
     if run.train.mirror:
         raise ConfigError("--mirror is not offered with the random-windows split")
+    if run.train.cadence_warp:
+        raise ConfigError("--cadence-warp is not offered with the random-windows split")
     every = Windows(dataset.trials, spec)
     order = np.random.default_rng(run.train.seed).permutation(len(every))
     n_test = round(len(every) * RANDOM_TEST_FRACTION)
