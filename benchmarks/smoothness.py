@@ -185,8 +185,8 @@ def _plot(shown, rough, labs, path: Path, seconds: float = 3.0) -> None:
         ax.set_ylabel("deg")
     axes[0, 0].legend(fontsize=8, ncol=3, loc="upper right")
     axes[-1, 0].set_xlabel("time the prediction is made (s); each curve is the knee 100 ms later")
-    fig.suptitle("Right knee 100 ms ahead on labs left out: networks trained without and "
-                 "with a smoothness term", fontsize=10)  # fmt: skip
+    fig.suptitle("Right knee 100 ms ahead on labs left out: the network as trained and "
+                 "each candidate", fontsize=10)  # fmt: skip
     fig.tight_layout(rect=(0, 0, 1, 0.98))
     fig.savefig(path, dpi=90)
     plt.close(fig)
