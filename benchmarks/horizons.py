@@ -3,7 +3,9 @@ out, the leave-one-lab-out legs-sagittal network that predicts the right knee at
 up to 200 ms ahead (`multi_horizon`) against the networks trained for one horizon each
 (50, 100, 150, 200 ms), on the same frames of the same recordings: per subject, RMSE at each
 horizon; multi minus single, subject-paired (bootstrap interval, Wilcoxon, Holm over the
-horizons). It reports; the shipped recipe was fixed before it ran.
+horizons); per recording, the roughness ratio of each (`evaluation.metrics.roughness_ratio`,
+the median over recordings, per lab and over all). It reports; the shipped recipe was fixed
+before it ran. `--horizons-ms 100` compares at 100 ms alone (lolo-knee.yaml's networks).
 
     gaitpredict reproduce --grid benchmarks/grids/lolo-knee.yaml --data ../shared/data \\
         --out runs/cross-lab
@@ -28,6 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from gaitpredict.atomic import write_json  # noqa: E402
+from gaitpredict.evaluation.metrics import roughness_ratio  # noqa: E402
 from gaitpredict.evaluation.stats import compare_by_subject, holm_family  # noqa: E402
 from gaitpredict.studies.bases import lolo_checkpoints  # noqa: E402
 
@@ -45,23 +48,26 @@ def main(argv=None) -> int:
     ap.add_argument("--multi", type=Path, default=Path("runs/lolo-multi"))
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--out", type=Path, default=Path("runs/horizons"))
+    ap.add_argument("--horizons-ms", type=float, nargs="+", default=list(HORIZONS_MS))
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
+    horizons = tuple(args.horizons_ms)
     multi = lolo_checkpoints(args.multi, INPUTS, TARGET, horizon_ms=200.0)
-    single = {h: lolo_checkpoints(args.single, INPUTS, TARGET, horizon_ms=h) for h in HORIZONS_MS}
+    single = {h: lolo_checkpoints(args.single, INPUTS, TARGET, horizon_ms=h) for h in horizons}
     labs = sorted(set(multi).intersection(*(set(s) for s in single.values())))
     corpus = load_corpus([args.data / lab for lab in labs], labelled=True)
-    sq = {(kind, h): {} for kind in ("multi", "single") for h in HORIZONS_MS}
+    sq = {(kind, h): {} for kind in ("multi", "single") for h in horizons}
+    rough = {(kind, h): {} for kind in ("multi", "single") for h in horizons}  # lab -> ratios
     for lab in labs:
         m = load_predictor(multi[lab])
         steps = m.spec.horizon_frames
-        singles = {h: load_predictor(single[h][lab]) for h in HORIZONS_MS}
+        singles = {h: load_predictor(single[h][lab]) for h in horizons}
         usable, _ = only_labs(corpus, [lab]).with_channels([*m.channels, TARGET])
         for subject in known_subjects(corpus, lab):
             for trial in usable.trials_of(subject):
                 pm = m.predict(trial)  # (frames, steps): 10, 20, ... 200 ms ahead
                 time_s = np.arange(len(pm)) / m.spec.rate_hz
-                for h in HORIZONS_MS:
+                for h in horizons:
                     k = round(h / 1000 * m.spec.rate_hz)
                     truth = np.interp(time_s + k / m.spec.rate_hz, trial.time_s,
                                       trial[TARGET], right=np.nan)  # fmt: skip
@@ -70,16 +76,19 @@ def main(argv=None) -> int:
                     ok = np.isfinite(truth) & np.isfinite(a) & np.isfinite(ps)
                     for kind, p in (("multi", a), ("single", ps)):
                         sq[kind, h].setdefault(subject, []).append((p[ok] - truth[ok]) ** 2)
+                        r = roughness_ratio(np.where(ok, p, np.nan), truth)
+                        if r is not None:
+                            rough[kind, h].setdefault(lab, []).append(r)
         print(f"{lab}: done", file=sys.stderr)
     rmse = {key: {s: float(np.sqrt(np.mean(np.concatenate(v)))) for s, v in by.items()}
             for key, by in sq.items()}  # fmt: skip
     tests = [compare_by_subject({s: [rmse["multi", h][s] - rmse["single", h][s]]
-                                 for s in rmse["single", h]}) for h in HORIZONS_MS]  # fmt: skip
+                                 for s in rmse["single", h]}) for h in horizons]  # fmt: skip
     print("| horizon | subjects | one network per horizon | one network, every horizon | "
           "median difference [95 % CI] | multi lower for | Holm p |")  # fmt: skip
     print("|---|---|---|---|---|---|---|")
     report = {"labs": labs, "horizons": {}}
-    for h, r in zip(HORIZONS_MS, holm_family(tests), strict=True):
+    for h, r in zip(horizons, holm_family(tests), strict=True):
         a = float(np.mean(list(rmse["single", h].values())))
         b = float(np.mean(list(rmse["multi", h].values())))
         ci = f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]"
@@ -89,6 +98,20 @@ def main(argv=None) -> int:
             "single_mean_deg": a, "multi_mean_deg": b, "median_diff_deg": r.median_diff,
             "ci": [r.ci_low, r.ci_high], "wins": r.wins, "subjects": r.n, "p_holm": r.p_holm,
         }  # fmt: skip
+    print("\nRoughness ratio (prediction over truth), median over recordings:\n")
+    print("| horizon | kind | all recordings | " + " | ".join(labs) + " |")
+    print("|---|---|---" + "|---" * len(labs) + "|")
+    for h in horizons:
+        for kind, name in (("single", "one network per horizon"), ("multi", "every horizon")):
+            by_lab = rough[kind, h]
+            every = [v for vs in by_lab.values() for v in vs]
+            cells = [f"{np.median(by_lab[lab]):.2f}" if by_lab.get(lab) else "–" for lab in labs]
+            print(f"| {h:g} ms | {name} | {np.median(every):.2f} ({len(every)}) | "
+                  + " | ".join(cells) + " |")  # fmt: skip
+            report["horizons"][f"{h:g}"][f"{kind}_roughness_median"] = float(np.median(every))
+            report["horizons"][f"{h:g}"][f"{kind}_roughness_by_lab"] = {
+                lab: float(np.median(v)) for lab, v in by_lab.items()
+            }
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "horizons.json", report)
     return 0
