@@ -9,7 +9,7 @@ mean of its last two predictions (half a frame of delay, not paid for in the hor
     gaitpredict reproduce --grid benchmarks/grids/lolo-knee-smooth.yaml --data ../shared/data \\
         --out runs/lolo-smooth
     python benchmarks/smoothness.py --data ../shared/data --candidate runs/lolo-smooth \\
-        [--candidate runs/lolo-smooth10]
+        [--candidate runs/lolo-smooth10] [--ensemble-with seeds=runs/lolo-seed1]
 
 Per recording: the roughness ratio (`evaluation.metrics.roughness_ratio`: the RMS of the
 prediction's second difference over the true knee's; median over recordings, per lab and
@@ -48,19 +48,24 @@ def two_frame_mean(pred: np.ndarray) -> np.ndarray:
     return out
 
 
-def variants(data: Path, baseline: dict, candidates: dict):
+def variants(data: Path, baseline: dict, candidates: dict, ensembles: dict | None = None):
     """Per lab, per recording of a named subject: subject, truth, and each variant's
-    prediction (one row per model frame); `candidates`: name -> {lab: checkpoint}."""
+    prediction (one row per model frame); `candidates`: name -> {lab: checkpoint};
+    `ensembles`: name -> {lab: checkpoint} whose prediction is averaged with the baseline's
+    (an ensemble of two trainings)."""
+    ensembles = ensembles or {}
     from gaitpredict.data.corpus import load_corpus
     from gaitpredict.evaluation.predictor import load_predictor
     from gaitpredict.experiments.trials import only_labs
     from gaitpredict.studies.bases import known_subjects
 
-    labs = sorted(set(baseline).intersection(*(set(c) for c in candidates.values())))
+    others = {**candidates, **ensembles}
+    labs = sorted(set(baseline).intersection(*(set(c) for c in others.values())))
     corpus = load_corpus([data / lab for lab in labs], labelled=True)
     for lab in labs:
         base = load_predictor(baseline[lab])
         cands = {name: load_predictor(c[lab]) for name, c in candidates.items()}
+        pairs = {name: load_predictor(c[lab]) for name, c in ensembles.items()}
         usable, _ = only_labs(corpus, [lab]).with_channels([*base.channels, TARGET])
         for subject in known_subjects(corpus, lab):
             for trial in usable.trials_of(subject):
@@ -69,6 +74,8 @@ def variants(data: Path, baseline: dict, candidates: dict):
                 preds = {"without": p}
                 for name, c in cands.items():
                     preds[name] = c.predict_columns(trial)[f"{TARGET}_pred_deg"]
+                for name, c in pairs.items():
+                    preds[name] = (p + c.predict_columns(trial)[f"{TARGET}_pred_deg"]) / 2
                 preds["two-frame mean"] = two_frame_mean(p)
                 yield lab, subject, trial, a[f"{TARGET}_true_deg"], preds
 
@@ -88,6 +95,10 @@ def main(argv=None) -> int:
     ap.add_argument("--candidate", action="append", default=None, metavar="[NAME=]DIR",
                     help="a results folder of a smoothness grid (repeatable; default "
                     "runs/lolo-smooth)")  # fmt: skip
+    ap.add_argument("--ensemble-with", action="append", default=[], metavar="[NAME=]DIR",
+                    help="a results folder of the same leave-one-lab-out grid trained again "
+                    "(another seed): the variant averages its prediction with the "
+                    "baseline's (repeatable)")  # fmt: skip
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--out", type=Path, default=Path("runs/smoothness"))
     args = ap.parse_args(argv)
@@ -95,12 +106,18 @@ def main(argv=None) -> int:
     ids = {run_id(c) for c in Grid.load("benchmarks/grids/lolo-knee.yaml").expand()}
     baseline = lolo_checkpoints(args.baseline, INPUTS, TARGET, ids=ids)
     candidates = {}
-    for item in args.candidate or ["runs/lolo-smooth"]:
+    for item in args.candidate or ([] if args.ensemble_with else ["runs/lolo-smooth"]):
         name, _, folder = item.rpartition("=")
         found = lolo_checkpoints(Path(folder), INPUTS, TARGET)
         candidates[name or _weight_name(found)] = found
+    ensembles = {}
+    for item in args.ensemble_with:
+        name, _, folder = item.rpartition("=")
+        ensembles[name or f"ensemble with {Path(folder).name}"] = lolo_checkpoints(
+            Path(folder), INPUTS, TARGET
+        )
     rough, pairs, shown = {}, {}, {}
-    for lab, subject, trial, truth, preds in variants(args.data, baseline, candidates):
+    for lab, subject, trial, truth, preds in variants(args.data, baseline, candidates, ensembles):
         ok = np.isfinite(truth) & np.all([np.isfinite(p) for p in preds.values()], axis=0)
         for name, p in preds.items():
             r = roughness_ratio(np.where(ok, p, np.nan), np.where(ok, truth, np.nan))
